@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Runtime.InteropServices;
 using System.Text;
 
 namespace XenstoreInterop;
@@ -18,14 +17,12 @@ public sealed unsafe partial class Xenstore
     /// <summary>The raw value (it may hold any byte, NUL included); null when the node does not exist.</summary>
     public byte[]? TryReadBytes(string path, XenstoreTransaction? tx = null)
     {
-        uint t = TransactionId(tx);
-        uint length;
+        uint t = TransactionId(tx), length;
         void* value;
         fixed (byte* cpath = CString(path))
             value = LibXenstore.xs_read(Handle, t, cpath, &length);
-        int errno = Marshal.GetLastPInvokeError();
-        if (value == null)
-            return errno == LibC.ENOENT ? null : throw new XenstoreException("xs_read", path, errno);
+        if (!XenstoreException.FoundOrThrow(value, "xs_read", path))
+            return null;
         try
         {
             return new ReadOnlySpan<byte>(value, checked((int)length)).ToArray();
@@ -45,9 +42,7 @@ public sealed unsafe partial class Xenstore
         fixed (byte* cpath = CString(path))
         fixed (byte* cdata = data)
             written = LibXenstore.xs_write(Handle, t, cpath, cdata, (uint)data.Length);
-        int errno = Marshal.GetLastPInvokeError();
-        if (!written)
-            throw new XenstoreException("xs_write", path, errno);
+        XenstoreException.ThrowIfFailed(written, "xs_write", path);
     }
 
     /// <summary>Creates the node with an empty value; does nothing if it exists.</summary>
@@ -57,9 +52,7 @@ public sealed unsafe partial class Xenstore
         bool made;
         fixed (byte* cpath = CString(path))
             made = LibXenstore.xs_mkdir(Handle, t, cpath);
-        int errno = Marshal.GetLastPInvokeError();
-        if (!made)
-            throw new XenstoreException("xs_mkdir", path, errno);
+        XenstoreException.ThrowIfFailed(made, "xs_mkdir", path);
     }
 
     /// <summary>
@@ -74,23 +67,18 @@ public sealed unsafe partial class Xenstore
         bool removed;
         fixed (byte* cpath = CString(path))
             removed = LibXenstore.xs_rm(Handle, t, cpath);
-        int errno = Marshal.GetLastPInvokeError();
-        if (removed)
-            return true;
-        return errno == LibC.ENOENT ? false : throw new XenstoreException("xs_rm", path, errno);
+        return XenstoreException.FoundOrThrow(removed, "xs_rm", path);
     }
 
     /// <summary>The names (not paths) of the node's children; null when the node does not exist.</summary>
     public IReadOnlyList<string>? TryList(string path, XenstoreTransaction? tx = null)
     {
-        uint t = TransactionId(tx);
-        uint count;
+        uint t = TransactionId(tx), count;
         byte** names;
         fixed (byte* cpath = CString(path))
             names = LibXenstore.xs_directory(Handle, t, cpath, &count);
-        int errno = Marshal.GetLastPInvokeError();
-        if (names == null)
-            return errno == LibC.ENOENT ? null : throw new XenstoreException("xs_directory", path, errno);
+        if (!XenstoreException.FoundOrThrow(names, "xs_directory", path))
+            return null;
         try
         {
             var list = new string[count];

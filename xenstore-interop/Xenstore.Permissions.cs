@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using System.Runtime.InteropServices;
 
 namespace XenstoreInterop;
 
@@ -10,14 +9,11 @@ public sealed unsafe partial class Xenstore
 {
     public IReadOnlyList<XenstorePermission> GetPermissions(string path, XenstoreTransaction? tx = null)
     {
-        uint t = TransactionId(tx);
-        uint count;
+        uint t = TransactionId(tx), count;
         xs_permissions* permissions;
         fixed (byte* cpath = CString(path))
             permissions = LibXenstore.xs_get_permissions(Handle, t, cpath, &count);
-        int errno = Marshal.GetLastPInvokeError();
-        if (permissions == null)
-            throw new XenstoreException("xs_get_permissions", path, errno);
+        XenstoreException.ThrowIfFailed(permissions != null, "xs_get_permissions", path);
         try
         {
             var list = new XenstorePermission[count];
@@ -41,8 +37,6 @@ public sealed unsafe partial class Xenstore
         fixed (byte* cpath = CString(path))
         fixed (xs_permissions* cperms = native)
             set = LibXenstore.xs_set_permissions(Handle, t, cpath, cperms, (uint)native.Length);
-        int errno = Marshal.GetLastPInvokeError();
-        if (!set)
-            throw new XenstoreException("xs_set_permissions", path, errno);
+        XenstoreException.ThrowIfFailed(set, "xs_set_permissions", path);
     }
 }

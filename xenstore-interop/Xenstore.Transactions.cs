@@ -53,9 +53,7 @@ public sealed unsafe partial class Xenstore
     private XenstoreTransaction Start()
     {
         uint id = LibXenstore.xs_transaction_start(Handle);
-        int errno = Marshal.GetLastPInvokeError();
-        if (id == LibXenstore.XBT_NULL)
-            throw new XenstoreException("xs_transaction_start", null, errno);
+        XenstoreException.ThrowIfFailed(id != LibXenstore.XBT_NULL, "xs_transaction_start", null);
         return new XenstoreTransaction(this, id);
     }
 

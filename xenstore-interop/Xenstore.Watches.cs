@@ -13,26 +13,17 @@ public sealed unsafe partial class Xenstore
     /// (the protocol does, so a watcher cannot miss the state it starts from): the first
     /// <see cref="WaitForWatchEvent"/> returns that event with <paramref name="path"/> itself.
     /// </summary>
-    public void Watch(string path, string token)
-    {
-        bool watching;
-        fixed (byte* cpath = CString(path))
-        fixed (byte* ctoken = CString(token))
-            watching = LibXenstore.xs_watch(Handle, cpath, ctoken);
-        int errno = Marshal.GetLastPInvokeError();
-        if (!watching)
-            throw new XenstoreException("xs_watch", path, errno);
-    }
+    public void Watch(string path, string token) => SetWatch(path, token, watch: true);
 
-    public void Unwatch(string path, string token)
+    public void Unwatch(string path, string token) => SetWatch(path, token, watch: false);
+
+    private void SetWatch(string path, string token, bool watch)
     {
-        bool unwatched;
+        bool done;
         fixed (byte* cpath = CString(path))
         fixed (byte* ctoken = CString(token))
-            unwatched = LibXenstore.xs_unwatch(Handle, cpath, ctoken);
-        int errno = Marshal.GetLastPInvokeError();
-        if (!unwatched)
-            throw new XenstoreException("xs_unwatch", path, errno);
+            done = watch ? LibXenstore.xs_watch(Handle, cpath, ctoken) : LibXenstore.xs_unwatch(Handle, cpath, ctoken);
+        XenstoreException.ThrowIfFailed(done, watch ? "xs_watch" : "xs_unwatch", path);
     }
 
     /// <summary>
@@ -69,9 +60,7 @@ public sealed unsafe partial class Xenstore
     {
         uint count;
         byte** fields = LibXenstore.xs_read_watch(Handle, &count);
-        int errno = Marshal.GetLastPInvokeError();
-        if (fields == null)
-            throw new XenstoreException("xs_read_watch", null, errno);
+        XenstoreException.ThrowIfFailed(fields != null, "xs_read_watch", null);
         try
         {
             if (count <= (uint)xs_watch_type.XS_WATCH_TOKEN)

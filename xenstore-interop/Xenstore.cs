@@ -22,7 +22,7 @@ public sealed unsafe partial class Xenstore : IDisposable
     public static Xenstore Open()
     {
         xs_handle* opened = LibXenstore.xs_open(0);
-        int errno = Marshal.GetLastPInvokeError();
+        int errno = Marshal.GetLastPInvokeError();  // before PathsTried: its calls reset the saved errno
         if (opened == null)
             throw new XenstoreException("xs_open", PathsTried(), errno);
         return new Xenstore(new XenstoreHandle(opened));
@@ -37,17 +37,15 @@ public sealed unsafe partial class Xenstore : IDisposable
         get
         {
             int fd = LibXenstore.xs_fileno(Handle);
-            int errno = Marshal.GetLastPInvokeError();
-            return fd >= 0 ? fd : throw new XenstoreException("xs_fileno", null, errno);
+            XenstoreException.ThrowIfFailed(fd >= 0, "xs_fileno", null);
+            return fd;
         }
     }
 
     public string GetDomainPath(uint domainId)
     {
         byte* path = LibXenstore.xs_get_domain_path(Handle, domainId);
-        int errno = Marshal.GetLastPInvokeError();
-        if (path == null)
-            throw new XenstoreException("xs_get_domain_path", $"domain {domainId}", errno);
+        XenstoreException.ThrowIfFailed(path != null, "xs_get_domain_path", $"domain {domainId}");
         return TakeString(path);
     }
 

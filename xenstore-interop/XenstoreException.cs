@@ -23,6 +23,29 @@ public sealed class XenstoreException : IOException
         HResult = errno;
     }
 
+    /// <summary>Throws for a failed call. Call it first thing after the call: it reads errno.</summary>
+    internal static void ThrowIfFailed(bool succeeded, string call, string? path)
+    {
+        if (!succeeded)
+            throw new XenstoreException(call, path, Marshal.GetLastPInvokeError());
+    }
+
+    /// <summary>
+    /// True when the call succeeded, false when it failed with ENOENT (no such node); throws otherwise.
+    /// Call it first thing after the call: it reads errno.
+    /// </summary>
+    internal static bool FoundOrThrow(bool succeeded, string call, string? path)
+    {
+        if (succeeded)
+            return true;
+        int errno = Marshal.GetLastPInvokeError();
+        return errno == LibC.ENOENT ? false : throw new XenstoreException(call, path, errno);
+    }
+
+    /// <summary>The same for calls that return NULL on failure.</summary>
+    internal static unsafe bool FoundOrThrow(void* result, string call, string? path)
+        => FoundOrThrow(result != null, call, path);
+
     private static unsafe string Format(string call, string? path, int errno, string? detail)
     {
         byte* name = LibC.strerrorname_np(errno);
