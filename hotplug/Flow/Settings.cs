@@ -4,11 +4,10 @@ using System.Globalization;
 namespace BlockDiskseq.Flow;
 
 /// <summary>The environment knobs (docs/design.md, README "Environment").</summary>
-internal sealed record Settings(TimeSpan Timeout, string XenBackendSysfsRoot, string SysfsRoot)
+internal sealed record Settings(TimeSpan Timeout, string XenBackendSysfsRoot)
 {
     internal const string TimeoutVariable = "BLOCK_DISKSEQ_TIMEOUT";
     internal const string XenBackendSysfsVariable = "BLOCK_DISKSEQ_XEN_BACKEND_SYSFS";
-    internal const string SysfsVariable = "BLOCK_DISKSEQ_SYSFS";
 
     /// <summary>libxl SIGKILLs the script after 40 s (LIBXL_HOTPLUG_TIMEOUT): fail cleanly well before.</summary>
     internal static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(30);
@@ -20,8 +19,7 @@ internal sealed record Settings(TimeSpan Timeout, string XenBackendSysfsRoot, st
         string? timeout = env(TimeoutVariable);
         return new Settings(
             timeout is null ? DefaultTimeout : ParseTimeout(timeout, TimeoutVariable),
-            NonEmptyOr(env(XenBackendSysfsVariable), "/sys"),
-            NonEmptyOr(env(SysfsVariable), "/sys"));
+            env(XenBackendSysfsVariable) is { Length: > 0 } root ? root : "/sys");
     }
 
     /// <summary>Seconds, digits with an optional fraction ("30", "0.5"); no sign, no exponent, no spaces.</summary>
@@ -35,5 +33,10 @@ internal sealed record Settings(TimeSpan Timeout, string XenBackendSysfsRoot, st
         return TimeSpan.FromSeconds(seconds);
     }
 
-    private static string NonEmptyOr(string? value, string fallback) => string.IsNullOrEmpty(value) ? fallback : value;
+    /// <summary>
+    /// The attribute mainline blkback creates once it has opened the device (xenvbd_sysfs_addif, protocol.md 5.6).
+    /// Its own knob: BLOCK_DISKSEQ_SYSFS also roots the device checks, which must keep reading the real /sys.
+    /// </summary>
+    internal string BlkbackPhysicalDeviceAttribute(BackendPath be)
+        => System.IO.Path.Combine(XenBackendSysfsRoot, "bus", "xen-backend", "devices", be.SysfsDeviceName, "physical_device");
 }
