@@ -177,6 +177,7 @@ internal sealed class BlkbackEmulator : IDisposable
     {
         subscription.Dispose();
         Release();
-        Directory.Delete(nodeDirectory, recursive: true);
+        if (Directory.Exists(nodeDirectory))
+            Directory.Delete(nodeDirectory, recursive: true);
     }
 }
