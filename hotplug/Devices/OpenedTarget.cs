@@ -98,7 +98,7 @@ internal sealed class OpenedTarget : IDisposable
                 return TargetKind.File;
             case LibC.S_IFBLK:
                 if (target.DeviceMapperName is { } name)
-                    CheckDeviceMapperName(target.Path, name, status.RDev);
+                    CheckDeviceMapperName(target.Path, name, status.RDev, Sysfs.Root);
                 return TargetKind.BlockDevice;
             default:
                 throw new HotplugFailure($"{target.Path} is {status.TypeName}, not a regular file or block device");
@@ -119,9 +119,9 @@ internal sealed class OpenedTarget : IDisposable
 
     // /dev/mapper/NAME is a udev-made node or symlink: after a rename or remove+create it may lead to
     // another dm device. The kernel's name for the device we actually opened settles it (as qubes-block does).
-    private static void CheckDeviceMapperName(string path, string name, DeviceNumber device)
+    internal static void CheckDeviceMapperName(string path, string name, DeviceNumber device, string sysfsRoot)
     {
-        string? actual = KernelFile.TryReadText($"{Sysfs.DevBlock(device)}/dm/name");
+        string? actual = KernelFile.TryReadText($"{Sysfs.DevBlock(sysfsRoot, device)}/dm/name");
         if (actual is null)
             throw new HotplugFailure($"opened the wrong device-mapper device: {path} is {device}, which is not a device-mapper device");
         if (actual != name + "\n")
