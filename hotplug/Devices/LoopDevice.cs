@@ -64,6 +64,9 @@ internal sealed class LoopDevice : IDisposable
     {
         if (backing.Kind != TargetKind.File)
             throw new ArgumentException($"{backing.Path} is not a regular file", nameof(backing));
+        // LOOP_CONFIGURE would quietly make the device read-only for a read-only backing fd.
+        if (!readOnly && !backing.Writable)
+            throw new ArgumentException($"{backing.Path} was opened read-only", nameof(backing));
         using SafeFd control = NativeException.Check(
             LibC.open(ControlPath, LibC.O_RDWR | LibC.O_CLOEXEC | LibC.O_NOCTTY, 0), "open", ControlPath);
         NativeException? lastError = null;

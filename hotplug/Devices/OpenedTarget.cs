@@ -28,9 +28,12 @@ internal sealed class OpenedTarget : IDisposable
     /// <summary>st_rdev of a block device target; default for a file.</summary>
     public DeviceNumber Device { get; }
     public ulong Size { get; }
+    /// <summary>Opened O_RDWR (modes w and w!).</summary>
+    public bool Writable { get; }
 
-    private OpenedTarget(SafeFd fd, string path, TargetKind kind, FileStatus status)
+    private OpenedTarget(SafeFd fd, string path, TargetKind kind, FileStatus status, bool writable)
     {
+        Writable = writable;
         Fd = fd;
         Path = path;
         Kind = kind;
@@ -57,7 +60,7 @@ internal sealed class OpenedTarget : IDisposable
         {
             FileStatus status = FileStatus.Of(fd, target.Path);
             TargetKind kind = Classify(target, status, mode);
-            return new OpenedTarget(fd, target.Path, kind, status);
+            return new OpenedTarget(fd, target.Path, kind, status, mode.IsWritable());
         }
         catch
         {

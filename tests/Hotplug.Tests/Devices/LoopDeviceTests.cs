@@ -210,6 +210,17 @@ public class LoopDeviceTests(ITestOutputHelper output)
     }
 
     [RootFact]
+    public void AttachRefusesAWritableLoopOnAReadOnlyOpen()
+    {
+        using var scratch = new LoopScratch();
+        string image = scratch.CreateImage();
+        OpenedTarget readOnly = scratch.Open(image, AccessMode.Read);
+        Assert.False(readOnly.Writable);
+        Assert.Throws<ArgumentException>(() => LoopDevice.Attach(readOnly, readOnly: false));
+        Assert.Empty(LoopScratch.LoopsBackedBy(image));
+    }
+
+    [RootFact]
     public async Task EightParallelAttachesGetDistinctDevices()
     {
         const int count = 8;
