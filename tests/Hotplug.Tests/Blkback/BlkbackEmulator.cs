@@ -5,6 +5,7 @@ using System.Runtime.InteropServices;
 using System.Threading;
 using BlockDiskseq.Devices;
 using BlockDiskseq.Native;
+using BlockDiskseq.Tests.Devices;
 using TestXenstored;
 
 namespace BlockDiskseq.Tests.Blkback;
@@ -142,7 +143,7 @@ internal sealed class BlkbackEmulator : IDisposable
     private SafeFd? OpenByNumber(DeviceNumber device, bool writable)
     {
         string node = Path.Combine(nodeDirectory, $"{device.Major}-{device.Minor}");
-        if (!File.Exists(node) && EmulatorNative.mknod(node, EmulatorNative.S_IFBLK | 0x180, device.ToDevT()) != 0)
+        if (!File.Exists(node) && TestNative.mknod(node, LibC.S_IFBLK | 0x180, device.ToDevT()) != 0)
             throw new IOException($"mknod {node}: errno {Marshal.GetLastPInvokeError()}");
         SafeFd fd = LibC.open(node, (writable ? LibC.O_RDWR : LibC.O_RDONLY) | LibC.O_CLOEXEC, 0);
         if (fd.IsInvalid)

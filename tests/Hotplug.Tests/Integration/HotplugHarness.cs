@@ -136,16 +136,22 @@ internal sealed class HotplugHarness : IDisposable
 
     public void Dispose()
     {
-        foreach (TestBackend be in backends)
-            be.Blkback?.Dispose();
-        Server.Dispose();
-        foreach (TestImage image in images)
-            DetachLeftovers(image);
-        Directory.Delete(Root, recursive: true);
+        try
+        {
+            foreach (TestBackend be in backends)
+                be.Blkback?.Dispose();
+            Server.Dispose();
+        }
+        finally
+        {
+            foreach (TestImage image in images)
+                DetachLeftovers(image);
+            Directory.Delete(Root, recursive: true);
+        }
     }
 
     /// <summary>Loop devices still bound to a test image are the test's own leak: detach them (only those).</summary>
-    private static void DetachLeftovers(TestImage image)
+    internal static void DetachLeftovers(TestImage image)
     {
         foreach (DeviceNumber device in LocalUsage.LoopsBackedBy(image.StDev, image.StIno).ToList())
         {
