@@ -37,7 +37,7 @@ internal static class Status
         }
         catch (Exception e) when (e is HotplugFailure or IOException)
         {
-            Log.Error(Sanitise.Line(e.Message));
+            Log.Error(e.Message);
             return ExitCodes.Failure;
         }
     }
