@@ -8,7 +8,10 @@ namespace BlockDiskseq.DeviceMapper;
 /// <summary>One ioctl on the dm control node: returns 0, or the errno read right after the call.</summary>
 internal delegate int DmIoctl(uint request, byte[] buffer);
 
-/// <summary>What DEV_CREATE did: made the device, or found the name (or uuid) taken by Status's device.</summary>
+/// <summary>
+/// What DEV_CREATE did: made the device, or found the name (or uuid) taken by Status's device (its own
+/// name and uuid; both empty if it disappeared before we could ask).
+/// </summary>
 internal readonly record struct DmCreateResult(bool Created, DmDeviceStatus Status);
 
 /// <summary>
@@ -70,7 +73,13 @@ internal sealed class DmControl : IDisposable
         if (errno == 0)
             return new DmCreateResult(true, DmReply.ParseStatus(buffer, Abi, call));
         if (errno == LibC.EBUSY && Abi == DmAbi.Strict && CarriesExistingDevice(buffer))
-            return new DmCreateResult(false, DmReply.ParseStatus(buffer, Abi, call));
+        {
+            // The reply is the existing device's status, but under the name and uuid we sent (dm_hash_insert
+            // fills only __dev_status), so ask that exact incarnation for its own: one ioctl, diskseq-checked.
+            DmDeviceStatus reported = DmReply.ParseStatus(buffer, Abi, call);
+            return new DmCreateResult(false, Status(DmLookup.ByDevice(reported.Device), reported.Diskseq)
+                ?? reported with { Name = "", Uuid = "" });   // gone since: nothing left to call it by
+        }
         // Legacy: EBUSY returns nothing; one more ioctl says what holds the name (none: the uuid was taken).
         if (errno == LibC.EBUSY && Abi == DmAbi.Legacy && Status(DmLookup.ByName(name), 0) is { } existing)
             return new DmCreateResult(false, existing);

@@ -111,7 +111,21 @@ public class DmControlTests
         Assert.Equal(new DeviceNumber(FakeDmKernel.Major, old.Minor), result.Status.Device);
         Assert.Equal(1, result.Status.OpenCount);
         Assert.Equal(strict ? old.Diskseq : 0, result.Status.Diskseq);
-        Assert.Equal(strict ? 1 : 2, kernel.Calls.Count - callsBefore);   // legacy needs a DEV_STATUS
+        Assert.Equal(old.Uuid, result.Status.Uuid);   // the device's own, not the one we sent
+        Assert.Equal(2, kernel.Calls.Count - callsBefore);
+        Assert.Equal(LibC.DM_DEV_STATUS, kernel.Calls[^1].Request);
+    }
+
+    [Fact]
+    public void AnExistingDeviceThatVanishesLeavesNoIdentity()
+    {
+        var (kernel, dm) = Open(strict: true);
+        kernel.Add(Name, "SOMEONE-ELSE");
+        kernel.FailNext = request => request == LibC.DM_DEV_STATUS ? LibC.ENXIO : null;
+        DmCreateResult result = dm.Create(Name, Uuid);
+        Assert.False(result.Created);
+        Assert.Equal("", result.Status.Uuid);
+        Assert.Equal("", result.Status.Name);
     }
 
     [Fact]
