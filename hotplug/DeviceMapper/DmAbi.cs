@@ -8,8 +8,8 @@ internal enum DmAbi
 
     /// <summary>
     /// Major version 5 (the "Diskseq support in device-mapper" series): strict checks, diskseq reported by
-    /// every status and checked on every lookup, uevents suppressed at create, EBUSY create reports the
-    /// existing device.
+    /// every status and checked on every lookup, dm's own uevents suppressed from create on, an EBUSY
+    /// create answered with the existing device's status.
     /// </summary>
     Strict,
 }

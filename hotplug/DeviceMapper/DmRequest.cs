@@ -26,9 +26,10 @@ internal static class DmRequest
     internal static byte[] Version(DmAbi abi) => Build(abi, default, 0, 0, 0, 0, 0);
 
     /// <summary>
-    /// Strict: DM_DISABLE_UEVENTS_FLAG, so udev never sees the device. Legacy: no cookie, because
-    /// DEV_CREATE emits no uevent; the "add" uevent comes from add_disk at the first table load (5.15+)
-    /// without a cookie, and 10-dm.rules disables itself for an add without DM_UDEV_PRIMARY_SOURCE_FLAG.
+    /// Strict: DM_DISABLE_UEVENTS_FLAG, so dm emits none of its own uevents (dm_kobject_uevent: the resume
+    /// "change" lvm2's rules act on, and the remove). Legacy: no cookie, because DEV_CREATE emits no uevent.
+    /// Either way the disk's "add" comes from add_disk at the first table load (5.15+) without a cookie,
+    /// and 10-dm.rules disables itself for an add without DM_UDEV_PRIMARY_SOURCE_FLAG.
     /// </summary>
     internal static byte[] Create(DmAbi abi, string name, string uuid)
     {
