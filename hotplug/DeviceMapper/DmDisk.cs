@@ -28,28 +28,34 @@ internal sealed class DmDisk : IDisposable
     }
 
     /// <summary>snapshot:origin=,cow=: "0 N snapshot ORIGIN COW P CHUNK". The origin is attached read-only always.</summary>
-    internal static DmDisk Snapshot(DmControl dm, DmName name, OpenedTarget origin, OpenedTarget cow, uint chunkSectors, bool readOnly)
-        => Assemble(dm, name, readOnly, parts =>
+    internal static DmDisk Snapshot(DmControl dm, DmName name, OpenedTarget origin, OpenedTarget cow, uint chunkSectors, bool readOnly,
+        DmNodeOpener? openNode = null)
+        => Assemble(dm, name, readOnly, openNode, parts =>
         {
             DmBacking originDevice = parts.Lower(origin, readOnly: true);
             DmBacking cowDevice = parts.Lower(cow, readOnly);
             return DmTables.Snapshot(originDevice.Sectors, originDevice.Device, cowDevice.Device, persistent: true, chunkSectors);
         });
 
-    /// <summary>snapshot:origin=[,cow-size=]: the same over an unnamed sparse COW file, transient (N).</summary>
-    internal static DmDisk Throwaway(DmControl dm, DmName name, OpenedTarget origin, ThrowawaySnapshotSpec spec, bool readOnly)
-        => Assemble(dm, name, readOnly, parts =>
+    /// <summary>
+    /// snapshot:origin=[,cow-size=]: the same over an unnamed sparse COW file in cowDirectory (the flow passes
+    /// ThrowawayCow.Directory), with a transient (N) exception store.
+    /// </summary>
+    internal static DmDisk Throwaway(DmControl dm, DmName name, OpenedTarget origin, ThrowawaySnapshotSpec spec, bool readOnly,
+        string cowDirectory, DmNodeOpener? openNode = null)
+        => Assemble(dm, name, readOnly, openNode, parts =>
         {
             DmBacking originDevice = parts.Lower(origin, readOnly: true);
-            parts.ThrowawayCow = ThrowawayCow.Create(ThrowawayCow.Directory, DmTables.ThrowawayCowBytes(spec, originDevice.Sectors));
+            parts.ThrowawayCow = ThrowawayCow.Create(cowDirectory, DmTables.ThrowawayCowBytes(spec, originDevice.Sectors));
             DmBacking cowDevice = parts.Lower(parts.ThrowawayCow, readOnly);
             return DmTables.Snapshot(originDevice.Sectors, originDevice.Device, cowDevice.Device, persistent: false,
                 SnapshotSpec.DefaultChunkSectors);
         });
 
     /// <summary>slice:path=,offset=,sectors=: "0 SECTORS linear DEVICE OFFSET".</summary>
-    internal static DmDisk Slice(DmControl dm, DmName name, OpenedTarget target, SliceSpec spec, bool readOnly)
-        => Assemble(dm, name, readOnly, parts =>
+    internal static DmDisk Slice(DmControl dm, DmName name, OpenedTarget target, SliceSpec spec, bool readOnly,
+        DmNodeOpener? openNode = null)
+        => Assemble(dm, name, readOnly, openNode, parts =>
         {
             DmBacking device = parts.Lower(target, readOnly);
             return DmTables.Slice(spec, device.Device, device.Sectors);
@@ -75,12 +81,12 @@ internal sealed class DmDisk : IDisposable
         }
     }
 
-    private static DmDisk Assemble(DmControl dm, DmName name, bool readOnly, Func<Parts, DmTarget> layout)
+    private static DmDisk Assemble(DmControl dm, DmName name, bool readOnly, DmNodeOpener? openNode, Func<Parts, DmTarget> layout)
     {
         var parts = new Parts();
         try
         {
-            DmDevice top = DmDevice.Create(dm, name, [layout(parts)], readOnly);
+            DmDevice top = DmDevice.Create(dm, name, [layout(parts)], readOnly, openNode);
             // The table holds the lower devices now: our shared fds are no longer what keeps them.
             parts.CloseBackings();
             return new DmDisk(top, parts.Backings, parts.ThrowawayCow);

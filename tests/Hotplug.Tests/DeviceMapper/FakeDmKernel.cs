@@ -34,7 +34,15 @@ internal sealed class FakeDmKernel
         public bool ActiveReadOnly;
         public bool InactiveReadOnly;
         public uint LastCookie;
+        /// <summary>With HoldTableDevices: the devices its tables reference, claimed as dm_get_device does.</summary>
+        public List<BlockDiskseq.Native.SafeFd> Held = new();
     }
+
+    /// <summary>
+    /// Open every MAJOR:MINOR a loaded table names, O_EXCL like dm's claim, until the device is removed:
+    /// lets tests over real loop devices see what the kernel's table holds (and refuse a claimed device).
+    /// </summary>
+    public bool HoldTableDevices { get; set; }
 
     /// <summary>False: a mainline kernel, which refuses major 5 in check_version.</summary>
     public bool SupportsStrict { get; set; } = true;
@@ -213,7 +221,7 @@ internal sealed class FakeDmKernel
             device.DeferredRemove = true;
             return 0;
         }
-        Devices.Remove(device);
+        Drop(device);
         return 0;
     }
 
@@ -221,7 +229,41 @@ internal sealed class FakeDmKernel
     public void Close(Device device)
     {
         if (--device.OpenCount == 0 && device.DeferredRemove)
-            Devices.Remove(device);
+            Drop(device);
+    }
+
+    private void Drop(Device device)
+    {
+        Devices.Remove(device);
+        foreach (BlockDiskseq.Native.SafeFd fd in device.Held)
+            fd.Dispose();
+        device.Held.Clear();
+    }
+
+    private int Claim(Device device, List<string> lines)
+    {
+        foreach (string line in lines)
+        {
+            foreach (string word in line.Split(' ').Skip(3))
+            {
+                string[] parts = word.Split(':');
+                if (parts.Length != 2 || !uint.TryParse(parts[0], out uint major) || !uint.TryParse(parts[1], out uint minor))
+                    continue;
+                string? uevent = BlockDiskseq.Devices.KernelFile.TryReadText($"/sys/dev/block/{major}:{minor}/uevent");
+                string? name = uevent?.Split('\n').FirstOrDefault(l => l.StartsWith("DEVNAME="))?["DEVNAME=".Length..];
+                if (name is null)
+                    return Reject(Errno.ENXIO, $"Device lookup failed: {word}");
+                var fd = BlockDiskseq.Native.LibC.open("/dev/" + name, BlockDiskseq.Native.LibC.O_RDONLY | BlockDiskseq.Native.LibC.O_EXCL | BlockDiskseq.Native.LibC.O_CLOEXEC, 0);
+                if (fd.IsInvalid)
+                {
+                    int errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
+                    fd.SetHandleAsInvalid();
+                    return Reject(errno, $"Device lookup failed: {word} errno {errno}");
+                }
+                device.Held.Add(fd);
+            }
+        }
+        return 0;
     }
 
     private Device? Find(byte[] p, bool strict)
@@ -308,6 +350,8 @@ internal sealed class FakeDmKernel
         }
         if (strict && next != size - spec)
             return Reject(Errno.EINVAL, $"last target size is {next}, but {size - spec} bytes remaining in target spec");
+        if (HoldTableDevices && Claim(device, lines) is int claimed and not 0)
+            return claimed;
         device.InactiveTable = lines;
         device.InactiveReadOnly = (U32(p, 28) & 1u) != 0;
         return 0;
