@@ -1,5 +1,4 @@
 using System;
-using System.Security.Cryptography;
 
 namespace BlockDiskseq.DeviceMapper;
 
@@ -24,8 +23,10 @@ internal readonly record struct DmName(uint DomainId, uint DeviceId, string Laye
     /// <summary>A fresh uuid for a new incarnation of this name.</summary>
     internal string NewUuid()
     {
+        // Uniqueness, not secrecy (only root creates dm devices): Random.Shared is seeded from the OS per
+        // process, and RandomNumberGenerator would add about 90 KB to the AOT image.
         Span<byte> random = stackalloc byte[RandomHexDigits / 2];
-        RandomNumberGenerator.Fill(random);
+        Random.Shared.NextBytes(random);
         return $"{UuidPrefix}{DomainId}-{DeviceId}-{Layer}-{Convert.ToHexStringLower(random)}";
     }
 
