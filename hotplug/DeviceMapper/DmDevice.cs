@@ -83,8 +83,18 @@ internal sealed class DmDevice : IDisposable
     }
 
     /// <summary>
-    /// A device of the same name exists. Ours from an add that died before arming (same vbd, nobody has it
-    /// open): remove it and create once more. Otherwise (open, or not made by us) it is not ours to take.
+    /// How often to look whether our previous device of this name has gone: one armed for removal but still
+    /// held, because blkback lets go of a device a moment after Closed (xen_blkif_free runs deferred,
+    /// protocol.md §1.6), which a quick detach-then-attach of the same vbd meets. Retried: that device still
+    /// existing. Worst-case wait: 100 polls 10 ms apart, 1 s (plus one DEV_STATUS each, microseconds).
+    /// </summary>
+    internal const int LeftoverPolls = 100;
+    internal static readonly TimeSpan LeftoverPollInterval = TimeSpan.FromMilliseconds(10);
+
+    /// <summary>
+    /// A device of the same name exists. Ours and nobody has it open (an add died before arming): remove it.
+    /// Ours and armed but still held: wait for it to go. Either way create once more. Anything else is
+    /// not ours to take.
     /// </summary>
     private static DmDeviceStatus CreateReplacingLeftover(DmControl dm, DmName name, string uuid)
     {
@@ -92,14 +102,33 @@ internal sealed class DmDevice : IDisposable
         if (result.Created)
             return result.Status;
         DmDeviceStatus existing = result.Status;
-        if (existing.OpenCount != 0 || !name.OwnsUuid(existing.Uuid))
-            throw new HotplugFailure($"dm device {name} already exists ({existing.Device}, uuid {Printable.Quote(existing.Uuid)}, "
-                + $"open {existing.OpenCount} times): another add of this disk is still in place", HotplugFailure.StatusBusy);
-        Log.Warning($"dm device {name} ({existing.Device}) is a leftover of an interrupted add: removing it");
-        _ = dm.Remove(DmLookup.ByUuid(existing.Uuid), deferred: true, existing.Diskseq);
+        if (!name.OwnsUuid(existing.Uuid))
+            throw new HotplugFailure($"dm device {name} already exists ({existing.Device}, uuid {Printable.Quote(existing.Uuid)}) "
+                + "and was not made by block-diskseq", HotplugFailure.StatusBusy);
+        var old = DmLookup.ByUuid(existing.Uuid);
+        if (existing.OpenCount == 0)
+        {
+            Log.Warning($"dm device {name} ({existing.Device}) is a leftover of an interrupted add: removing it");
+            _ = dm.Remove(old, deferred: true, existing.Diskseq);
+        }
+        else if (!existing.DeferredRemove || !WaitUntilGone(dm, old, existing.Diskseq))
+            throw new HotplugFailure($"dm device {name} ({existing.Device}) of an earlier add of this disk is still open "
+                + $"({existing.OpenCount} times{(existing.DeferredRemove ? $" after {LeftoverPolls} polls" : "")})", HotplugFailure.StatusBusy);
         result = dm.Create(name.ToString(), uuid);
         return result.Created ? result.Status
-            : throw new HotplugFailure($"dm device {name} exists again right after its leftover was removed", HotplugFailure.StatusBusy);
+            : throw new HotplugFailure($"dm device {name} exists again right after its leftover went", HotplugFailure.StatusBusy);
+    }
+
+    private static bool WaitUntilGone(DmControl dm, DmLookup old, ulong diskseq)
+    {
+        for (int poll = 1; poll <= LeftoverPolls; poll++)
+        {
+            if (dm.Status(old, diskseq) is null)
+                return true;
+            Log.Step($"{old} is armed for removal but still open (poll {poll}/{LeftoverPolls}), waiting");
+            System.Threading.Thread.Sleep(LeftoverPollInterval);
+        }
+        return false;
     }
 
     /// <summary>blkback holds the device: close our fd; dm removes the device when blkback closes it.</summary>

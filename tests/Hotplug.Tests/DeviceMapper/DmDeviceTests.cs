@@ -134,17 +134,59 @@ public class DmDeviceTests
         Assert.Equal(device.Uuid, model.Uuid);
     }
 
-    [Theory]
-    [InlineData(1, true)]    // in use: another add of this disk is still in place
-    [InlineData(0, false)]   // not made by us
-    public void OtherDevicesOfTheSameNameAreBusy(int openCount, bool ourUuid)
+    [Fact]
+    public void ADeviceOfTheSameNameNotMadeByUsIsBusy()
     {
         var (kernel, dm, nodes) = Setup(strict: true);
-        kernel.Add(Name.ToString(), ourUuid ? Name.NewUuid() : "LVM-someone-else", openCount);
+        kernel.Add(Name.ToString(), "LVM-someone-else");
         var e = Assert.Throws<HotplugFailure>(() => DmDevice.Create(dm, Name, Table, readOnly: false, nodes.Open));
         Assert.Equal(HotplugFailure.StatusBusy, e.Status);
-        Assert.Contains("dm device block-diskseq-7-51712-snap already exists", e.Message);
+        Assert.Contains("already exists", e.Message);
+        Assert.Contains("and was not made by block-diskseq", e.Message);
         Assert.Single(kernel.Devices);
+    }
+
+    [Fact]
+    public void OurEarlierDeviceStillOpenAndNotArmedIsBusy()
+    {
+        var (kernel, dm, nodes) = Setup(strict: true);
+        kernel.Add(Name.ToString(), Name.NewUuid(), openCount: 1);
+        var e = Assert.Throws<HotplugFailure>(() => DmDevice.Create(dm, Name, Table, readOnly: false, nodes.Open));
+        Assert.Equal(HotplugFailure.StatusBusy, e.Status);
+        Assert.Contains("of an earlier add of this disk is still open (1 times)", e.Message);
+        Assert.Single(kernel.Devices);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void OurEarlierDeviceOnItsWayOutIsWaitedFor(bool strict)
+    {
+        // blkback lets go of the previous incarnation a moment after the detach: a quick re-attach meets it.
+        var (kernel, dm, nodes) = Setup(strict);
+        FakeDmKernel.Device old = kernel.Add(Name.ToString(), Name.NewUuid(), openCount: 1);
+        old.DeferredRemove = true;
+        int polls = 0;
+        kernel.FailNext = request =>
+        {
+            if (request == LibC.DM_DEV_STATUS && kernel.Devices.Contains(old) && ++polls == 3)
+                kernel.Close(old);
+            return null;
+        };
+        using DmDevice device = DmDevice.Create(dm, Name, Table, readOnly: false, nodes.Open);
+        Assert.DoesNotContain(old, kernel.Devices);
+        Assert.Equal(device.Uuid, Assert.Single(kernel.Devices).Uuid);
+    }
+
+    [Fact]
+    public void OurEarlierDeviceThatStaysIsBusyAfterTheLastPoll()
+    {
+        var (kernel, dm, nodes) = Setup(strict: true);
+        FakeDmKernel.Device old = kernel.Add(Name.ToString(), Name.NewUuid(), openCount: 1);
+        old.DeferredRemove = true;
+        var e = Assert.Throws<HotplugFailure>(() => DmDevice.Create(dm, Name, Table, readOnly: false, nodes.Open));
+        Assert.Contains($"still open (1 times after {DmDevice.LeftoverPolls} polls)", e.Message);
+        Assert.Equal(DmDevice.LeftoverPolls, kernel.Calls.FindAll(c => c.Request == LibC.DM_DEV_STATUS).Count - 1);
     }
 
     [Theory]
