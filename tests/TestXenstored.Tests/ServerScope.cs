@@ -13,7 +13,18 @@ internal sealed class ServerScope : IDisposable
 
     public string SocketPath => Server.SocketPath;
 
-    public ServerScope() => Server = XenstoreServer.Start(Path.Combine(directory.FullName, "socket"));
+    public ServerScope()
+    {
+        try
+        {
+            Server = XenstoreServer.Start(Path.Combine(directory.FullName, "socket"));
+        }
+        catch
+        {
+            directory.Delete(recursive: true);
+            throw;
+        }
+    }
 
     /// <summary>Runs xenstore-<paramref name="tool"/> (e.g. "read") against this server.</summary>
     public ToolResult Tool(string tool, params string[] args) => XenstoreTools.Run(SocketPath, "xenstore-" + tool, args);

@@ -32,6 +32,7 @@ public sealed class XenstoreServer : IDisposable
 
     public string SocketPath { get; }
 
+    /// <summary>How long each request waits before it is handled, and so answered (a slow xenstored).</summary>
     public TimeSpan ReplyDelay
     {
         get => faults.ReplyDelay;
@@ -69,6 +70,10 @@ public sealed class XenstoreServer : IDisposable
         return server;
     }
 
+    /// <summary>
+    /// Writes as a dom0 client would, outside any transaction: creates missing parents, fires watches.
+    /// Relative paths are below /local/domain/0; an invalid path is an ArgumentException.
+    /// </summary>
     public void Write(string path, string value)
     {
         string absolute = ResolveArgument(path);
