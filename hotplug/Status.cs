@@ -91,13 +91,15 @@ internal static class Status
             return "gone";
         if (!ulong.TryParse(diskseqText, out ulong current))
             return $"exists, unreadable diskseq '{Sanitise.Line(diskseqText)}'";
-        string? backing = KernelFile.TryReadText($"{device}/loop/backing_file")?.TrimEnd('\n');
-        string bound = backing is null ? "not attached to any file" : $"backed by {Sanitise.Line(backing)}";
+        // A loop device stays after it is detached, without a backing file; a dm device goes entirely.
+        string? identity = KernelFile.TryReadText(layer.Kind == LayerKind.Loop ? $"{device}/loop/backing_file" : $"{device}/dm/name")?.TrimEnd('\n');
+        string what = identity is null ? "not attached to any file"
+            : layer.Kind == LayerKind.Loop ? $"backed by {Sanitise.Line(identity)}" : $"named {Sanitise.Line(identity)}";
         if (current == layer.Diskseq)
-            return $"alive, diskseq {Diskseq.Format(current)} as recorded, {bound}";
-        return backing is null
+            return $"alive, diskseq {Diskseq.Format(current)} as recorded, {what}";
+        return identity is null
             ? $"detached: diskseq is now {Diskseq.Format(current)}"
-            : $"reused by someone else: diskseq is now {Diskseq.Format(current)}, {bound}";
+            : $"reused by someone else: diskseq is now {Diskseq.Format(current)}, {what}";
     }
 
     private static string BlkbackHolds(Xenstore xs, BackendPath be, string? state, Settings settings)

@@ -99,12 +99,16 @@ internal sealed class BlkbackWait : IDisposable
         return true;
     }
 
+    /// <summary>
+    /// State first, then the error node: xenbus_dev_fatal writes the error before it switches to Closing,
+    /// so a Closing caused by blkback always shows its reason here.
+    /// </summary>
     private void CheckNotFailed()
     {
+        string? state = xs.TryRead(be.Node(BackendNodes.State));
         string? error = xs.TryRead(be.BlkbackErrorNode);
         if (error is not null && error != blkbackErrorBefore)
             throw new HotplugFailure($"blkback failed to open the device: {be.BlkbackErrorNode}: {Sanitise.Line(error)}");
-        string? state = xs.TryRead(be.Node(BackendNodes.State));
         if (state is null or "5" or "6")
             throw new HotplugFailure($"backend state became {state ?? "missing"} before blkback opened the device: "
                 + "the toolstack is tearing it down");

@@ -134,8 +134,10 @@ internal sealed class BlkbackEmulator : IDisposable
         }
         else
         {
+            // A sysfs attribute appears with its content (xenvbd_sysfs_addif): write aside, then rename.
             Directory.CreateDirectory(Path.GetDirectoryName(sysfsAttribute)!);
-            File.WriteAllText(sysfsAttribute, $"{device}\n");
+            File.WriteAllText(sysfsAttribute + ".new", $"{device}\n");
+            File.Move(sysfsAttribute + ".new", sysfsAttribute);
         }
     }
 

@@ -54,7 +54,7 @@ public sealed class AddRemoveTests : IDisposable
     {
         TestImage image = world.Image();
         TestBackend be = world.Backend(2, 51712, image.Path);
-        Assert.Equal(0, world.Run(be, "add").ExitCode);
+        world.Succeed(be, "add");
         string? physicalDevice = be["physical-device"];
 
         HotplugResult again = world.Run(be, "add");
@@ -65,7 +65,7 @@ public sealed class AddRemoveTests : IDisposable
         Assert.Equal(1, image.BoundLoops);
         Assert.Equal(1, be.Blkback!.OpenCount);
         be.Blkback.Shutdown();
-        Assert.Equal(0, world.Run(be, "remove").ExitCode);
+        world.Succeed(be, "remove");
         Assert.Equal(0, HotplugHarness.LoopsLeft(image));
     }
 
@@ -74,7 +74,7 @@ public sealed class AddRemoveTests : IDisposable
     {
         TestImage image = world.Image();
         TestBackend be = world.Backend(3, 51712, image.Path);
-        Assert.Equal(0, world.Run(be, "add").ExitCode);
+        world.Succeed(be, "add");
         File.Delete(image.Path);
         be.Write("params", "/nonexistent/renamed.img");
 
@@ -97,9 +97,9 @@ public sealed class AddRemoveTests : IDisposable
         Assert.True(nothing.ExitCode == 0, nothing.ToString());
         Assert.Contains("nothing to remove", nothing.Stderr);
 
-        Assert.Equal(0, world.Run(be, "add").ExitCode);
+        world.Succeed(be, "add");
         be.Blkback!.Shutdown();
-        Assert.Equal(0, world.Run(be, "remove").ExitCode);
+        world.Succeed(be, "remove");
         HotplugResult second = world.Run(be, "remove");
         Assert.True(second.ExitCode == 0, second.ToString());
         Assert.Equal(0, HotplugHarness.LoopsLeft(image));
@@ -111,7 +111,7 @@ public sealed class AddRemoveTests : IDisposable
         TestImage image = world.Image();
         TestImage other = world.Image("other.img");
         TestBackend be = world.Backend(5, 51712, image.Path);
-        Assert.Equal(0, world.Run(be, "add").ExitCode);
+        world.Succeed(be, "add");
         string loopPath = be["physical-device-path"]!;
         be.Blkback!.Shutdown();
         Assert.Equal(0, HotplugHarness.LoopsLeft(image));

@@ -64,7 +64,7 @@ public sealed class BlkbackFailureTests : IDisposable
 
         Assert.True(add.ExitCode == 0, add.ToString());
         be.Blkback!.Shutdown();
-        Assert.Equal(0, world.Run(be, "remove").ExitCode);
+        world.Succeed(be, "remove");
         Assert.Equal(0, HotplugHarness.LoopsLeft(image));
     }
 

@@ -78,7 +78,7 @@ public sealed class BlockDeviceTests : IDisposable
         Assert.True(add.ExitCode == 0, add.ToString());
         Assert.Equal(device.Device, be.Blkback!.HeldDevice);
         be.Blkback.Shutdown();
-        Assert.Equal(0, world.Run(be, "remove").ExitCode);
+        world.Succeed(be, "remove");
         Assert.True(device.IsBound);
     }
 }

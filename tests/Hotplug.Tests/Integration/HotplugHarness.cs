@@ -82,6 +82,14 @@ internal sealed class HotplugHarness : IDisposable
     public HotplugResult Run(TestBackend be, string verb, params string[] options)
         => Run([verb, .. options], LibxlEnvironment(be));
 
+    /// <summary>Runs a verb that must succeed; the failure message carries the binary's output.</summary>
+    public HotplugResult Succeed(TestBackend be, string verb, params string[] options)
+    {
+        HotplugResult result = Run(be, verb, options);
+        Xunit.Assert.True(result.ExitCode == 0, $"{verb} {be.Relative}: {result}");
+        return result;
+    }
+
     public HotplugResult Run(string[] args, IReadOnlyDictionary<string, string?> environment)
     {
         using Process process = Start(args, environment);

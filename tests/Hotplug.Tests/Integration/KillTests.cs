@@ -64,7 +64,7 @@ public sealed class KillTests : IDisposable
             fastest = Math.Min(fastest, clock.ElapsedMilliseconds);
             Assert.True(add.ExitCode == 0, add.ToString());
             be.Blkback!.Shutdown();
-            Assert.Equal(0, world.Run(be, "remove").ExitCode);
+            world.Succeed(be, "remove");
         }
         return (int)fastest;
     }

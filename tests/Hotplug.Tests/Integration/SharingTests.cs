@@ -36,8 +36,8 @@ public sealed class SharingTests : IDisposable
             Assert.Equal(1, image.BoundLoops);
 
             winner.Blkback!.Shutdown();
-            Assert.Equal(0, world.Run(winner, "remove").ExitCode);
-            Assert.Equal(0, world.Run(loser, "remove").ExitCode);
+            world.Succeed(winner, "remove");
+            world.Succeed(loser, "remove");
             Assert.Equal(0, HotplugHarness.LoopsLeft(image));
         }
     }
@@ -50,7 +50,7 @@ public sealed class SharingTests : IDisposable
     {
         TestImage image = world.Image();
         TestBackend first = world.Backend(40, 51712, image.Path, firstMode);
-        Assert.Equal(0, world.Run(first, "add").ExitCode);
+        world.Succeed(first, "add");
         TestBackend second = world.Backend(41, 51712, image.Path, secondMode);
 
         HotplugResult add = world.Run(second, "add");
@@ -71,7 +71,7 @@ public sealed class SharingTests : IDisposable
     {
         TestImage image = world.Image();
         TestBackend first = world.Backend(42, 51712, image.Path, firstMode);
-        Assert.Equal(0, world.Run(first, "add").ExitCode);
+        world.Succeed(first, "add");
         TestBackend second = world.Backend(43, 51712, image.Path, secondMode, vm: relation == "same vm" ? "/vm/00000000-0000-0000-0000-000000000042" : null);
         if (relation == "stub domain")
             world.Server.Write("/local/domain/43/target", "42");
@@ -133,7 +133,7 @@ public sealed class SharingTests : IDisposable
             {
                 Assert.True(add.ExitCode == 0, add.ToString());
                 be.Blkback!.Shutdown();
-                Assert.Equal(0, world.Run(be, "remove").ExitCode);
+                world.Succeed(be, "remove");
             }
             else
             {

@@ -16,7 +16,7 @@ public sealed class StatusTests : IDisposable
     {
         TestImage image = world.Image();
         TestBackend be = world.Backend(60, 51712, image.Path);
-        Assert.Equal(0, world.Run(be, "add").ExitCode);
+        world.Succeed(be, "add");
         string diskseq = be["diskseq"]!;
 
         HotplugResult status = world.Run(["status", be.Relative], world.LibxlEnvironment(null));
@@ -43,7 +43,7 @@ public sealed class StatusTests : IDisposable
         TestImage image = world.Image();
         TestBackend first = world.Backend(61, 51712, image.Path, "r");
         TestBackend second = world.Backend(62, 51728, image.Path, "r", Blkback.BlkbackFlavour.Mainline);
-        Assert.Equal(0, world.Run(second, "add").ExitCode);
+        world.Succeed(second, "add");
 
         HotplugResult status = world.Run(["status"], world.LibxlEnvironment(null));
 
