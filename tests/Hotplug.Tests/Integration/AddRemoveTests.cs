@@ -50,6 +50,38 @@ public sealed class AddRemoveTests : IDisposable
     }
 
     [IntegrationFact]
+    public void ParallelAddsOfDifferentImagesAllSucceed()
+    {
+        const int Disks = 8; // each races the others for free loop devices (LOOP_CTL_GET_FREE + O_EXCL)
+        var images = new TestImage[Disks];
+        var backends = new TestBackend[Disks];
+        var runs = new System.Diagnostics.Process[Disks];
+        for (int i = 0; i < Disks; i++)
+        {
+            images[i] = world.Image($"disk{i}.img");
+            backends[i] = world.Backend(10 + (uint)i, 51712, images[i].Path, "w", i % 2 == 0 ? BlkbackFlavour.Series : BlkbackFlavour.Mainline);
+        }
+        for (int i = 0; i < Disks; i++)
+            runs[i] = world.Start(["add"], world.LibxlEnvironment(backends[i]));
+        for (int i = 0; i < Disks; i++)
+        {
+            using System.Diagnostics.Process run = runs[i];
+            HotplugResult add = HotplugHarness.Finish(run);
+            Assert.True(add.ExitCode == 0, add.ToString());
+        }
+
+        for (int i = 0; i < Disks; i++)
+        {
+            Assert.Equal(1, images[i].BoundLoops);
+            Assert.True(DeviceNumber.TryParse(backends[i]["physical-device"], out DeviceNumber device));
+            Assert.Equal(device, backends[i].Blkback!.HeldDevice);
+            backends[i].Blkback!.Shutdown();
+            world.Succeed(backends[i], "remove");
+            Assert.Equal(0, HotplugHarness.LoopsLeft(images[i]));
+        }
+    }
+
+    [IntegrationFact]
     public void AddTwiceIsANoOp()
     {
         TestImage image = world.Image();
