@@ -13,10 +13,17 @@ namespace BlockDiskseq.Tests.Integration;
 [Collection(LoopDeviceCollection.Name)]
 public sealed class DeviceMapperFormTests : IDisposable
 {
-    private static readonly bool HostHasDeviceMapper = File.Exists("/dev/mapper/control");
+    /// <summary>A node alone is not enough: a static node on a kernel without dm-mod answers ENODEV.</summary>
+    private static readonly bool HostHasDeviceMapper = OpensDeviceMapperControl();
     private readonly HotplugHarness world = new();
 
     public void Dispose() => world.Dispose();
+
+    private static bool OpensDeviceMapperControl()
+    {
+        using Native.SafeFd fd = Native.LibC.open("/dev/mapper/control", Native.LibC.O_RDWR | Native.LibC.O_CLOEXEC, 0);
+        return !fd.IsInvalid;
+    }
 
     [IntegrationFact]
     public void SnapshotAddThenRemove()
@@ -30,7 +37,7 @@ public sealed class DeviceMapperFormTests : IDisposable
         if (!HostHasDeviceMapper)
         {
             Assert.True(add.ExitCode == 1, add.ToString());
-            Assert.Contains("/dev/mapper/control", be["hotplug-error"]);
+            Assert.Contains("/dev/mapper/control", be["hotplug-error"]); // missing, or no driver behind it
             Assert.Equal("error", be["hotplug-status"]);
         }
         else
