@@ -18,12 +18,9 @@ internal static class Add
         if (AlreadyAdded(xs, be))
             return;
         AddRequest request = AddRequest.Read(xs, be);
-        DiskTarget target = DiskTarget.Parse(request.Parameters);
-        Log.Step($"params {target.Path}, mode {request.Mode}");
+        using OpenedDisk disk = OpenedDisk.Open(request.Parameters, request.Mode);
         using BlkbackWait? wait = invocation.NoWait ? null : BlkbackWait.Start(xs, be, request, invocation.Settings);
-        using OpenedTarget opened = OpenedTarget.Open(target, request.Mode);
-        Log.Step($"opened {opened.Path}: {opened.Kind}");
-        using ExportedDevice export = Export(xs, be, request.Mode, opened, deadline);
+        using ExportedDevice export = Export(xs, be, request.Mode, disk, deadline);
         Log.Step($"wrote physical-device {export}");
         try
         {
@@ -52,15 +49,16 @@ internal static class Add
     }
 
     /// <summary>
-    /// Under the lock of this backing object: the sharing checks, the loop device and the transaction, so
-    /// a parallel add of the same image sees either nothing of ours or our committed physical-device.
+    /// Under the locks of the backing objects: the sharing checks, the devices and the transaction, so a
+    /// parallel add of the same image sees either nothing of ours or our committed physical-device.
     /// </summary>
-    private static ExportedDevice Export(Xenstore xs, BackendPath be, AccessMode mode, OpenedTarget opened, Deadline deadline)
+    private static ExportedDevice Export(Xenstore xs, BackendPath be, AccessMode mode, OpenedDisk disk, Deadline deadline)
     {
-        using BackingLock backingLock = BackingLock.Acquire(opened.StDev, opened.StIno, deadline.Remaining);
-        Log.Step("locked the backing object");
-        Sharing.Check(xs, be, mode, opened);
-        ExportedDevice export = ExportedDevice.Create(opened, mode);
+        using BackingLocks locks = BackingLocks.Acquire(disk, deadline);
+        Log.Step("locked the backing objects");
+        foreach (OpenedUse use in disk.Uses)
+            Sharing.Check(xs, be, mode == AccessMode.WriteUnchecked ? mode : use.Mode, use.Target); // w! skips all, as Xen's "!"
+        ExportedDevice export = ExportedDevice.Create(disk, mode, be);
         try
         {
             ExportNodes.Write(xs, be, export);

@@ -36,7 +36,7 @@ internal static class Cli
         catch (HotplugFailure e)
         {
             // No usable backend path: nowhere to write hotplug-error, so the log line is all there is.
-            Log.Error(Sanitise.Line(e.Message));
+            Log.Error(e.Message);
             return ExitCodes.Failure;
         }
         Log.Verbose = invocation.Verbose;

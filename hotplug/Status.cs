@@ -37,7 +37,7 @@ internal static class Status
         }
         catch (Exception e) when (e is HotplugFailure or IOException)
         {
-            Log.Error(Sanitise.Line(e.Message));
+            Log.Error(e.Message);
             return ExitCodes.Failure;
         }
     }
@@ -78,7 +78,7 @@ internal static class Status
         {
             text.Append("    (malformed record: remove will not touch any device)\n");
         }
-        Line(text, "blkback", BlkbackHolds(xs, be, settings));
+        Line(text, "blkback", BlkbackHolds(xs, be, state, settings));
         return text.ToString();
     }
 
@@ -91,15 +91,22 @@ internal static class Status
             return "gone";
         if (!ulong.TryParse(diskseqText, out ulong current))
             return $"exists, unreadable diskseq '{Sanitise.Line(diskseqText)}'";
-        string? backing = KernelFile.TryReadText($"{device}/loop/backing_file")?.TrimEnd('\n');
-        string bound = backing is null ? "not attached to any file" : $"backed by {Sanitise.Line(backing)}";
-        return current == layer.Diskseq
-            ? $"alive, diskseq {Diskseq.Format(current)} as recorded, {bound}"
-            : $"reused or detached: diskseq is now {Diskseq.Format(current)}, {bound}";
+        // A loop device stays after it is detached, without a backing file; a dm device goes entirely.
+        string? identity = KernelFile.TryReadText(layer.Kind == LayerKind.Loop ? $"{device}/loop/backing_file" : $"{device}/dm/name")?.TrimEnd('\n');
+        string what = identity is null ? "not attached to any file"
+            : layer.Kind == LayerKind.Loop ? $"backed by {Sanitise.Line(identity)}" : $"named {Sanitise.Line(identity)}";
+        if (current == layer.Diskseq)
+            return $"alive, diskseq {Diskseq.Format(current)} as recorded, {what}";
+        return identity is null
+            ? $"detached: diskseq is now {Diskseq.Format(current)}"
+            : $"reused by someone else: diskseq is now {Diskseq.Format(current)}, {what}";
     }
 
-    private static string BlkbackHolds(Xenstore xs, BackendPath be, Settings settings)
+    private static string BlkbackHolds(Xenstore xs, BackendPath be, string? state, Settings settings)
     {
+        // Neither signal is withdrawn at teardown (opened stays 1); the state says blkback let go.
+        if (state is "5" or "6")
+            return $"has closed the device or is closing it (state {state})";
         string? opened = xs.TryRead(be.Node(BackendNodes.Opened));
         if (opened is not null)
             return opened == "1" ? "holds the device (opened = 1)" : $"does not hold a device (opened = {Sanitise.Line(opened)})";

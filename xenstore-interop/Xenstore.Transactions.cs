@@ -73,8 +73,8 @@ public sealed unsafe partial class Xenstore
     private void Abort(XenstoreTransaction tx)
     {
         tx.IsOpen = false;
-        if (!handle.IsClosed)
-            _ = LibXenstore.xs_transaction_end(Handle, tx.Id, abort: true);
+        if (handle != null)
+            _ = LibXenstore.xs_transaction_end(handle, tx.Id, abort: true);
     }
 
     private uint TransactionId(XenstoreTransaction? tx)

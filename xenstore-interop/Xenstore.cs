@@ -9,11 +9,16 @@ namespace XenstoreInterop;
 /// Paths may be absolute or relative; relative ones are passed unchanged and resolve against the
 /// caller's domain home (/local/domain/0 on dom0's socket).
 /// </summary>
+/// <remarks>
+/// Dispose closes the connection; nothing else does. There is deliberately no SafeHandle or finalizer: the
+/// raw pointer is passed to every call, and a finalizer could run xs_close while a call on an otherwise
+/// unreferenced instance is still inside libxenstore.
+/// </remarks>
 public sealed unsafe partial class Xenstore : IDisposable
 {
-    private readonly XenstoreHandle handle;
+    private xs_handle* handle;
 
-    private Xenstore(XenstoreHandle handle) => this.handle = handle;
+    private Xenstore(xs_handle* handle) => this.handle = handle;
 
     /// <summary>
     /// xs_open(0): libxenstore tries $XENSTORED_PATH if set, else the daemon socket, then the xenbus device.
@@ -25,7 +30,7 @@ public sealed unsafe partial class Xenstore : IDisposable
         int errno = Marshal.GetLastPInvokeError();  // before PathsTried: its calls reset the saved errno
         if (opened == null)
             throw new XenstoreException("xs_open", PathsTried(), errno);
-        return new Xenstore(new XenstoreHandle(opened));
+        return new Xenstore(opened);
     }
 
     /// <summary>
@@ -49,14 +54,19 @@ public sealed unsafe partial class Xenstore : IDisposable
         return TakeString(path);
     }
 
-    public void Dispose() => handle.Dispose();
+    /// <summary>xs_close, which also stops libxenstore's watch thread.</summary>
+    public void Dispose()
+    {
+        LibXenstore.xs_close(handle);  // NULL is fine: already disposed
+        handle = null;
+    }
 
     private xs_handle* Handle
     {
         get
         {
-            ObjectDisposedException.ThrowIf(handle.IsClosed, this);
-            return (xs_handle*)handle.DangerousGetHandle();
+            ObjectDisposedException.ThrowIf(handle == null, this);
+            return handle;
         }
     }
 

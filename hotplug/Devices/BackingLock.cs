@@ -41,8 +41,11 @@ internal sealed class BackingLock : IDisposable
     /// files needs none. They are empty, one per backing object ever used, and /run is emptied at boot.
     /// </summary>
     public static BackingLock Acquire(ulong stDev, ulong stIno, TimeSpan timeout)
+        => Acquire(RunDir, stDev, stIno, timeout);
+
+    /// <summary>The same in a given directory (tests run in parallel and must not share the environment).</summary>
+    internal static BackingLock Acquire(string dir, ulong stDev, ulong stIno, TimeSpan timeout)
     {
-        string dir = RunDir;
         string name = $"{DeviceNumber.FromDevT(stDev)}-{stIno:x}.lock";
         string path = $"{dir}/{name}";
         using SafeFd dirFd = OpenRunDir(dir);

@@ -14,8 +14,10 @@ internal static class LocalUsage
     /// <summary>
     /// Every bound loop device whose backing file is the inode (stDev, stIno), as Xen's check_file_sharing
     /// finds with `losetup -a`. The identity comes from LOOP_GET_STATUS64 (lo_device, lo_inode), not from
-    /// sysfs: loop/backing_file is a path, stale after a rename, " (deleted)" after an unlink and relative
-    /// to the attacher's mount namespace, so it cannot prove which inode is bound. Devices that vanish or
+    /// sysfs: loop/backing_file is a path made at read time (d_path), which names nothing once the file
+    /// is unlinked (" (deleted)") and is relative to the reader's root, so a file in another mount namespace
+    /// or chroot shows a path that may name a different file here; a path can only be stat-ed, which is
+    /// trusting it twice. (lo_file_name is worse: 64 bytes, fixed at attach.) Devices that vanish or
     /// unbind during the scan are skipped.
     /// </summary>
     internal static IReadOnlyList<DeviceNumber> LoopsBackedBy(ulong stDev, ulong stIno)
@@ -83,8 +85,8 @@ internal static class LocalUsage
         foreach (string line in mountInfo.Split('\n', StringSplitOptions.RemoveEmptyEntries))
         {
             string[] fields = line.Split(' ');
-            int separator = Array.IndexOf(fields, "-", 6);
-            if (fields.Length < 7 || separator < 0 || separator + 3 >= fields.Length)
+            int separator = fields.Length > 6 ? Array.IndexOf(fields, "-", 6) : -1;
+            if (separator < 0 || separator + 3 >= fields.Length)
                 continue;
             string source = Unescape(fields[separator + 2]);
             bool sameDevice = fields[2] == decimalDevice || SourceIsDevice(source, device);

@@ -28,9 +28,12 @@ internal sealed class OpenedTarget : IDisposable
     /// <summary>st_rdev of a block device target; default for a file.</summary>
     public DeviceNumber Device { get; }
     public ulong Size { get; }
+    /// <summary>Opened O_RDWR (modes w and w!).</summary>
+    public bool Writable { get; }
 
-    private OpenedTarget(SafeFd fd, string path, TargetKind kind, FileStatus status)
+    private OpenedTarget(SafeFd fd, string path, TargetKind kind, FileStatus status, bool writable)
     {
+        Writable = writable;
         Fd = fd;
         Path = path;
         Kind = kind;
@@ -57,7 +60,7 @@ internal sealed class OpenedTarget : IDisposable
         {
             FileStatus status = FileStatus.Of(fd, target.Path);
             TargetKind kind = Classify(target, status, mode);
-            return new OpenedTarget(fd, target.Path, kind, status);
+            return new OpenedTarget(fd, target.Path, kind, status, mode.IsWritable());
         }
         catch
         {
@@ -98,7 +101,7 @@ internal sealed class OpenedTarget : IDisposable
                 return TargetKind.File;
             case LibC.S_IFBLK:
                 if (target.DeviceMapperName is { } name)
-                    CheckDeviceMapperName(target.Path, name, status.RDev);
+                    CheckDeviceMapperName(target.Path, name, status.RDev, Sysfs.Root);
                 return TargetKind.BlockDevice;
             default:
                 throw new HotplugFailure($"{target.Path} is {status.TypeName}, not a regular file or block device");
@@ -119,9 +122,9 @@ internal sealed class OpenedTarget : IDisposable
 
     // /dev/mapper/NAME is a udev-made node or symlink: after a rename or remove+create it may lead to
     // another dm device. The kernel's name for the device we actually opened settles it (as qubes-block does).
-    private static void CheckDeviceMapperName(string path, string name, DeviceNumber device)
+    internal static void CheckDeviceMapperName(string path, string name, DeviceNumber device, string sysfsRoot)
     {
-        string? actual = KernelFile.TryReadText($"{Sysfs.DevBlock(device)}/dm/name");
+        string? actual = KernelFile.TryReadText($"{Sysfs.DevBlock(sysfsRoot, device)}/dm/name");
         if (actual is null)
             throw new HotplugFailure($"opened the wrong device-mapper device: {path} is {device}, which is not a device-mapper device");
         if (actual != name + "\n")

@@ -13,8 +13,10 @@ internal static class Printable
     {
         var sb = new StringBuilder(System.Math.Min(value.Length, MaxQuotedLength) + 8);
         sb.Append('"');
-        foreach (char c in value.Length > MaxQuotedLength ? value[..MaxQuotedLength] : value)
+        string shown = value.Length > MaxQuotedLength ? value[..MaxQuotedLength] : value;
+        for (int i = 0; i < shown.Length; i++)
         {
+            char c = shown[i];
             switch (c)
             {
                 case '\n': sb.Append("\\n"); break;
@@ -25,6 +27,10 @@ internal static class Printable
                 case < ' ' or '\x7f' or (>= '\x80' and < '\xa0'):
                     sb.Append("\\x").Append(((int)c).ToString("x2"));
                     break;
+                case >= '\ud800' and <= '\udfff' when !IsPairedSurrogate(shown, i):
+                    // A lone surrogate has no UTF-8 form: show it instead of letting the log write U+FFFD.
+                    sb.Append("\\u").Append(((int)c).ToString("x4"));
+                    break;
                 default: sb.Append(c); break;
             }
         }
@@ -32,6 +38,10 @@ internal static class Printable
             sb.Append("...");
         return sb.Append('"').ToString();
     }
+
+    private static bool IsPairedSurrogate(string s, int i)
+        => char.IsHighSurrogate(s[i]) ? i + 1 < s.Length && char.IsLowSurrogate(s[i + 1])
+                                      : i > 0 && char.IsHighSurrogate(s[i - 1]);
 
     /// <summary>True for C0 controls (including NUL), DEL and C1 controls.</summary>
     internal static bool HasControlCharacter(string value)

@@ -11,5 +11,7 @@ internal static class Sysfs
         => Environment.GetEnvironmentVariable(RootVariable) is { Length: > 0 } root ? root.TrimEnd('/') : "/sys";
 
     /// <summary>/sys/dev/block/MAJ:MIN (decimal, unlike physical-device): a link to the device's directory.</summary>
-    internal static string DevBlock(DeviceNumber device) => $"{Root}/dev/block/{device.Major}:{device.Minor}";
+    internal static string DevBlock(DeviceNumber device) => DevBlock(Root, device);
+
+    internal static string DevBlock(string root, DeviceNumber device) => $"{root}/dev/block/{device.Major}:{device.Minor}";
 }

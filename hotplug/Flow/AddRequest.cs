@@ -19,7 +19,7 @@ internal sealed record AddRequest(string Parameters, AccessMode Mode, string? Op
 
     internal static AddRequest Read(Xenstore xs, BackendPath be)
     {
-        string state = xs.TryRead(be.Node(BackendNodes.State)) ?? "missing";
+        string? state = xs.TryRead(be.Node(BackendNodes.State));
         if (state != InitWait)
             throw ExportNodes.NotInitWait(state);
         CheckType(xs.TryRead(be.Node(BackendNodes.Type)));
@@ -34,13 +34,13 @@ internal sealed record AddRequest(string Parameters, AccessMode Mode, string? Op
     private static void CheckType(string? type)
     {
         if (type != PhyType)
-            throw new HotplugFailure($"backend type is {Quote(type)}, expected '{PhyType}' (a disk with script=block-diskseq)");
+            throw new HotplugFailure($"backend type is {Sanitise.Quote(type)}, expected '{PhyType}' (a disk with script=block-diskseq)");
     }
 
     private static void CheckFrontendId(string? frontendId, BackendPath be)
     {
         if (frontendId is null || !BackendPath.TryParseDomainId(frontendId, out uint id) || id != be.FrontendId)
-            throw new HotplugFailure($"frontend-id is {Quote(frontendId)}, expected {be.FrontendId} as in {be.Path}");
+            throw new HotplugFailure($"frontend-id is {Sanitise.Quote(frontendId)}, expected {be.FrontendId} as in {be.Path}");
     }
 
     /// <summary>A value that must exist, be non-empty, valid UTF-8 and free of NULs.</summary>
@@ -60,6 +60,4 @@ internal sealed record AddRequest(string Parameters, AccessMode Mode, string? Op
             throw new HotplugFailure($"{path} is not valid UTF-8");
         }
     }
-
-    internal static string Quote(string? value) => value is null ? "missing" : $"'{Sanitise.Line(value)}'";
 }

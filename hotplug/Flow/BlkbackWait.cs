@@ -47,7 +47,7 @@ internal sealed class BlkbackWait : IDisposable
         {
             null => false,
             "0" => true,
-            _ => throw new HotplugFailure($"{be.Node(BackendNodes.Opened)} is {AddRequest.Quote(request.Opened)} before "
+            _ => throw new HotplugFailure($"{be.Node(BackendNodes.Opened)} is {Sanitise.Quote(request.Opened)} before "
                 + "physical-device was written; expected '0' (or no node on kernels without the diskseq series)"),
         };
         string? sysfs = series ? null : settings.BlkbackPhysicalDeviceAttribute(be);
@@ -88,7 +88,7 @@ internal sealed class BlkbackWait : IDisposable
             if (opened is "1")
                 return true;
             if (opened is not "0")
-                throw new HotplugFailure($"{be.Node(BackendNodes.Opened)} became {AddRequest.Quote(opened)} while waiting for blkback");
+                throw new HotplugFailure($"{be.Node(BackendNodes.Opened)} became {Sanitise.Quote(opened)} while waiting for blkback");
             return false;
         }
         string? attribute = KernelFile.TryReadText(sysfsAttribute)?.TrimEnd('\n');
@@ -99,14 +99,19 @@ internal sealed class BlkbackWait : IDisposable
         return true;
     }
 
+    /// <summary>
+    /// State first, then the error node: xenbus_dev_fatal writes the error before it switches to Closing,
+    /// so a Closing caused by blkback always shows its reason here.
+    /// </summary>
     private void CheckNotFailed()
     {
+        string? state = xs.TryRead(be.Node(BackendNodes.State));
         string? error = xs.TryRead(be.BlkbackErrorNode);
         if (error is not null && error != blkbackErrorBefore)
             throw new HotplugFailure($"blkback failed to open the device: {be.BlkbackErrorNode}: {Sanitise.Line(error)}");
-        string state = xs.TryRead(be.Node(BackendNodes.State)) ?? "missing";
-        if (state is "5" or "6" or "missing")
-            throw new HotplugFailure($"backend state became {state} before blkback opened the device: the toolstack is tearing it down");
+        if (state is null or "5" or "6")
+            throw new HotplugFailure($"backend state became {state ?? "missing"} before blkback opened the device: "
+                + "the toolstack is tearing it down");
     }
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;

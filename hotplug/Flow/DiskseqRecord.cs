@@ -9,6 +9,8 @@ internal enum LayerKind
 {
     /// <summary>A loop device attached to an image file.</summary>
     Loop,
+    /// <summary>A device-mapper device (snapshot, slice) on top of the layers before it.</summary>
+    DeviceMapper,
 }
 
 /// <summary>One device this program created: its kind, number and the diskseq it had when created.</summary>
@@ -19,6 +21,7 @@ internal readonly record struct CreatedLayer(LayerKind Kind, DeviceNumber Device
     internal static string KindName(LayerKind kind) => kind switch
     {
         LayerKind.Loop => "loop",
+        LayerKind.DeviceMapper => "dm",
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
 }
@@ -28,7 +31,9 @@ internal readonly record struct CreatedLayer(LayerKind Kind, DeviceNumber Device
 /// it down from the record alone (never from params, which may name a deleted or replaced image).
 /// Format: "none" when nothing was created (a block device used as is), else the layers in creation order
 /// (lowest first) joined by ";", each "KIND MAJ:MIN DISKSEQ" in hex as physical-device and diskseq are
-/// written, e.g. "loop 7:3 2f". The parser is strict: anything else is refused, not guessed at.
+/// written, KIND "loop" or "dm", e.g. "loop 7:3 2f" or "loop 7:3 2f;loop 7:4 30;dm fd:1 31". The parser is
+/// strict: anything else is refused, not guessed at. dm devices need no name here: remove finds them by
+/// number and diskseq and checks their name and uuid (DmTeardown).
 /// </summary>
 internal sealed class DiskseqRecord
 {

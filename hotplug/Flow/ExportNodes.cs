@@ -7,11 +7,12 @@ internal static class ExportNodes
 {
     internal static string RecordNode(BackendPath be) => BackendNodes.Path(be.Path, BackendNodes.OwnDirectory, BackendNodes.Layers);
 
-    internal static HotplugFailure NotInitWait(string state) => new(state switch
+    /// <summary>The backend left InitWait (or never reached it); null means the state node is gone.</summary>
+    internal static HotplugFailure NotInitWait(string? state) => new(state switch
     {
         "5" or "6" => $"backend state is {state}: the toolstack is tearing the device down",
-        "missing" => "backend state is missing: the toolstack removed the device",
-        _ => $"backend state is {AddRequest.Quote(state)}, not 2 (InitWait): blkback is not waiting for a device",
+        null => "backend state is missing: the toolstack removed the device",
+        _ => $"backend state is {Sanitise.Quote(state)}, not 2 (InitWait): blkback is not waiting for a device",
     });
 
     /// <summary>
@@ -21,7 +22,7 @@ internal static class ExportNodes
     /// </summary>
     internal static void Write(Xenstore xs, BackendPath be, ExportedDevice export) => xs.Transact(tx =>
     {
-        string state = xs.TryRead(be.Node(BackendNodes.State), tx) ?? "missing";
+        string? state = xs.TryRead(be.Node(BackendNodes.State), tx);
         if (state != AddRequest.InitWait)
             throw NotInitWait(state);
         if (xs.TryRead(be.Node(BackendNodes.PhysicalDevice), tx) is string other)

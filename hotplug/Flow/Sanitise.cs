@@ -28,6 +28,9 @@ internal static class Sanitise
         return line.ToString();
     }
 
+    /// <summary>A Xenstore value for a message: 'value' escaped, or "missing" for an absent node.</summary>
+    internal static string Quote(string? value) => value is null ? "missing" : $"'{Line(value)}'";
+
     private static int IndexOfControl(string text)
     {
         for (int i = 0; i < text.Length; i++)

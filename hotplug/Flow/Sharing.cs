@@ -10,7 +10,9 @@ namespace BlockDiskseq.Flow;
 /// holds the BackingLock of this backing object, so only adds of the same image or device wait for each
 /// other. To use a device read-write, nobody else may use it: not a mount in this domain, not another
 /// guest. To use it read-only, nobody may use it read-write. Users in the same VM (a guest and its stub
-/// domain, or two disks of one guest) do not count (Xen's same_vm). w! skips all of it, as "!" does there.
+/// domain, or two disks of one guest) do not count (Xen's same_vm). Beyond Xen: a device stacked on it in
+/// this domain (a dm snapshot or slice, LVM) counts as a local user (StackedUse). w! skips all of it, as
+/// "!" does there.
 /// </summary>
 internal static class Sharing
 {
@@ -28,6 +30,8 @@ internal static class Sharing
         {
             if (LocalUsage.MountPointOf(device, writableOnly: mode == AccessMode.Read) is string mountPoint)
                 throw Busy(target, device, mode, $"the privileged domain (on {Sanitise.Line(mountPoint)})", "by a guest");
+            if (StackedUse.ConflictingHolder(Sysfs.DevBlock(device), mode) is string holder)
+                throw Busy(target, device, mode, $"the privileged domain (held by {holder})", "by a guest");
         }
         var vms = new SameVm(xs, be.FrontendId);
         foreach ((BackendPath other, DeviceNumber device, AccessMode otherMode) in OtherUsers(xs, be, devices))

@@ -8,15 +8,15 @@ internal static partial class LibC
     internal const uint LOOP_MAJOR = 7;
 
     // <linux/loop.h>: on /dev/loop-control
-    internal const nuint LOOP_CTL_ADD = 0x4C80;       // arg: wanted index or -1 for any; returns the index
-    internal const nuint LOOP_CTL_REMOVE = 0x4C81;    // arg: index
-    internal const nuint LOOP_CTL_GET_FREE = 0x4C82;  // returns the index of an unbound device (adds one if none)
+    internal const uint LOOP_CTL_ADD = 0x4C80;       // arg: wanted index or -1 for any; returns the index
+    internal const uint LOOP_CTL_REMOVE = 0x4C81;    // arg: index
+    internal const uint LOOP_CTL_GET_FREE = 0x4C82;  // returns the index of an unbound device (adds one if none)
 
     // <linux/loop.h>: on /dev/loopN
-    internal const nuint LOOP_SET_FD = 0x4C00;
-    internal const nuint LOOP_CLR_FD = 0x4C01;
-    internal const nuint LOOP_GET_STATUS64 = 0x4C05;  // struct loop_info64 *; ENXIO when unbound
-    internal const nuint LOOP_CONFIGURE = 0x4C0A;     // struct loop_config *; Linux 5.8
+    internal const uint LOOP_SET_FD = 0x4C00;
+    internal const uint LOOP_CLR_FD = 0x4C01;
+    internal const uint LOOP_GET_STATUS64 = 0x4C05;  // struct loop_info64 *; ENXIO when unbound
+    internal const uint LOOP_CONFIGURE = 0x4C0A;     // struct loop_config *; Linux 5.8
 
     // enum { LO_FLAGS_READ_ONLY = 1, LO_FLAGS_AUTOCLEAR = 4, LO_FLAGS_PARTSCAN = 8, LO_FLAGS_DIRECT_IO = 16 };
     internal const uint LO_FLAGS_READ_ONLY = 1;

@@ -1,24 +1,25 @@
 using System;
+using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.IO;
 using System.Net.Sockets;
 using System.Threading;
-using System.Threading.Channels;
-using System.Threading.Tasks;
 
 namespace TestXenstored;
 
 /// <summary>
 /// One client socket. Requests are read and answered one at a time; everything sent (replies and watch
-/// events) goes through one queue and one writer task, so messages never interleave on the socket and
+/// events) goes through one queue and one writer thread, so messages never interleave on the socket and
 /// replies leave in request order, which libxenstore relies on (it sends req_id 0 and matches by type).
+/// Blocking I/O on threads of its own: tests that block thread-pool threads (waiting for the tools they
+/// run) must not starve the server they are waiting on.
 /// </summary>
 internal sealed class Connection : IDisposable
 {
     private readonly Socket socket;
     private readonly NetworkStream stream;
-    private readonly Channel<byte[]> outgoing = Channel.CreateUnbounded<byte[]>(new() { SingleReader = true });
-    private readonly Task writer;
+    private readonly BlockingCollection<byte[]> outgoing = new();
+    private readonly Thread writer;
     private uint lastTransactionId;
     private int closed;
 
@@ -29,7 +30,8 @@ internal sealed class Connection : IDisposable
     {
         this.socket = socket;
         stream = new NetworkStream(socket, ownsSocket: true);
-        writer = Task.Run(WriteAllAsync);
+        writer = new Thread(WriteAll) { IsBackground = true, Name = "TestXenstored writer" };
+        writer.Start();
     }
 
     /// <summary>Transaction ids are per connection and start at 1 (0 means "no transaction").</summary>
@@ -39,49 +41,70 @@ internal sealed class Connection : IDisposable
     /// The next request, or null when the client has gone, the socket was closed, or the client announced a
     /// payload over XENSTORE_PAYLOAD_MAX (xenstored drops such a connection rather than resynchronise).
     /// </summary>
-    public async Task<Request?> ReceiveAsync()
+    public Request? Receive()
     {
         try
         {
             byte[] headerBytes = new byte[WireHeader.Size];
-            await stream.ReadExactlyAsync(headerBytes);
+            stream.ReadExactly(headerBytes);
             WireHeader header = WireHeader.Parse(headerBytes);
             if (header.Length > WireHeader.PayloadMax)
                 return null;
             byte[] payload = new byte[header.Length];
-            await stream.ReadExactlyAsync(payload);
+            stream.ReadExactly(payload);
             return new Request(header, payload);
         }
-        catch (Exception e) when (e is IOException or EndOfStreamException or ObjectDisposedException or SocketException)
+        catch (Exception e) when (e is IOException or ObjectDisposedException or SocketException)
         {
-            return null;
+            return null; // EndOfStreamException is an IOException
         }
     }
 
-    /// <summary>Queues a whole message; silently dropped once the connection is closed.</summary>
-    public void Send(byte[] message) => _ = outgoing.Writer.TryWrite(message);
+    /// <summary>Queues a whole message; dropped once the connection is closed.</summary>
+    public void Send(byte[] message)
+    {
+        try
+        {
+            outgoing.Add(message);
+        }
+        catch (InvalidOperationException)
+        {
+            // Closed meanwhile: nobody is left to read it.
+        }
+    }
 
     public void SendWatchEvent(string path, string token)
         => Send(new WireHeader(XsdType.WatchEvent, 0, 0, 0).Encode(Payload.Strings(path, token)));
 
-    /// <summary>Closes the socket at once: queued messages not yet written are lost, as on a real drop.</summary>
+    /// <summary>
+    /// Closes the socket at once, which also ends a Receive blocked on it; queued messages not yet
+    /// written are lost, as on a real drop.
+    /// </summary>
     public void Dispose()
     {
         if (Interlocked.Exchange(ref closed, 1) != 0)
             return;
-        outgoing.Writer.TryComplete();
+        outgoing.CompleteAdding();
+        try
+        {
+            socket.Shutdown(SocketShutdown.Both);
+        }
+        catch (SocketException)
+        {
+            // Not connected any more: nothing to wake up.
+        }
         stream.Dispose();
     }
 
-    /// <summary>Waits for the writer task to end after <see cref="Dispose"/>.</summary>
-    public Task Completion => writer;
+    /// <summary>Waits for the writer thread to end after <see cref="Dispose"/>.</summary>
+    public bool WaitForWriter(TimeSpan timeout) => writer.Join(timeout);
 
-    private async Task WriteAllAsync()
+    private void WriteAll()
     {
         try
         {
-            await foreach (byte[] message in outgoing.Reader.ReadAllAsync())
-                await stream.WriteAsync(message);
+            foreach (byte[] message in outgoing.GetConsumingEnumerable())
+                stream.Write(message);
         }
         catch (Exception e) when (e is IOException or ObjectDisposedException or SocketException)
         {

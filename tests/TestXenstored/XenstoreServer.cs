@@ -5,7 +5,6 @@ using System.Linq;
 using System.Net.Sockets;
 using System.Text;
 using System.Threading;
-using System.Threading.Tasks;
 
 namespace TestXenstored;
 
@@ -16,7 +15,7 @@ namespace TestXenstored;
 /// </summary>
 public sealed class XenstoreServer : IDisposable
 {
-    // How long Dispose waits for connection tasks after closing their sockets; they end at once normally.
+    // How long Dispose waits for each server thread after closing its socket; they end at once normally.
     private static readonly TimeSpan ShutdownWait = TimeSpan.FromSeconds(5);
 
     private readonly Socket listener;
@@ -24,14 +23,16 @@ public sealed class XenstoreServer : IDisposable
     private readonly Store store;
     private readonly FaultInjection faults = new();
     private readonly RequestHandler handler;
-    private readonly HashSet<Connection> connections = [];
-    private readonly List<Task> tasks = [];
+    private readonly Thread acceptor;
+    // Open connections and the thread serving each; a connection leaves when its thread ends.
+    private readonly Dictionary<Connection, Thread> connections = [];
     private readonly Lock connectionsGate = new();
     private long requestCount;
     private bool disposed;
 
     public string SocketPath { get; }
 
+    /// <summary>How long each request waits before it is handled, and so answered (a slow xenstored).</summary>
     public TimeSpan ReplyDelay
     {
         get => faults.ReplyDelay;
@@ -47,6 +48,7 @@ public sealed class XenstoreServer : IDisposable
         this.listener = listener;
         store = new Store(new WatchRegistry(callbacks));
         handler = new RequestHandler(store, faults);
+        acceptor = new Thread(AcceptAll) { IsBackground = true, Name = "TestXenstored accept" };
     }
 
     /// <summary>Listens on a new socket at <paramref name="socketPath"/> (which must not exist yet).</summary>
@@ -64,10 +66,14 @@ public sealed class XenstoreServer : IDisposable
             throw;
         }
         var server = new XenstoreServer(socketPath, listener);
-        server.tasks.Add(Task.Run(server.AcceptAllAsync));
+        server.acceptor.Start();
         return server;
     }
 
+    /// <summary>
+    /// Writes as a dom0 client would, outside any transaction: creates missing parents, fires watches.
+    /// Relative paths are below /local/domain/0; an invalid path is an ArgumentException.
+    /// </summary>
     public void Write(string path, string value)
     {
         string absolute = ResolveArgument(path);
@@ -135,16 +141,20 @@ public sealed class XenstoreServer : IDisposable
 
     public void Dispose()
     {
+        Thread[] threads;
         lock (connectionsGate)
         {
             if (disposed)
                 return;
             disposed = true;
-            foreach (Connection connection in connections)
+            foreach (Connection connection in connections.Keys)
                 connection.Dispose();
+            threads = [.. connections.Values];
         }
-        listener.Dispose();
-        _ = Task.WaitAll([.. tasks], ShutdownWait); // false only if a task hangs; the socket file goes anyway
+        listener.Dispose(); // ends the blocked Accept
+        // A thread that does not end in time is a background thread: it cannot keep the process alive.
+        foreach (Thread thread in threads.Append(acceptor))
+            _ = thread.Join(ShutdownWait);
         callbacks.Dispose();
         File.Delete(SocketPath);
     }
@@ -167,20 +177,21 @@ public sealed class XenstoreServer : IDisposable
         }
     }
 
-    private async Task AcceptAllAsync()
+    private void AcceptAll()
     {
         while (true)
         {
             Socket client;
             try
             {
-                client = await listener.AcceptAsync();
+                client = listener.Accept();
             }
             catch (Exception e) when (e is ObjectDisposedException or SocketException)
             {
                 return; // Dispose closed the listener
             }
             var connection = new Connection(client);
+            var thread = new Thread(() => Serve(connection)) { IsBackground = true, Name = "TestXenstored reader" };
             lock (connectionsGate)
             {
                 if (disposed)
@@ -188,30 +199,29 @@ public sealed class XenstoreServer : IDisposable
                     connection.Dispose();
                     return;
                 }
-                connections.Add(connection);
-                tasks.Add(ServeAsync(connection));
+                connections.Add(connection, thread);
             }
+            thread.Start();
         }
     }
 
-    private async Task ServeAsync(Connection connection)
+    private void Serve(Connection connection)
     {
-        await Task.Yield(); // leave the accept loop before the first read
-        while (await connection.ReceiveAsync() is { } request)
+        while (connection.Receive() is { } request)
         {
             Interlocked.Increment(ref requestCount);
             if (faults.TakeDrop(request.Header.Type))
                 break;
             TimeSpan delay = faults.ReplyDelay;
             if (delay > TimeSpan.Zero)
-                await Task.Delay(delay);
+                Thread.Sleep(delay);
             lock (store.Gate)
                 handler.Handle(connection, request);
         }
         connection.Dispose();
         lock (store.Gate)
             store.Watches.RemoveAll(connection);
-        await connection.Completion;
+        _ = connection.WaitForWriter(ShutdownWait); // false only if the client stopped reading; the socket is closed
         lock (connectionsGate)
             connections.Remove(connection);
     }

@@ -5,6 +5,7 @@ using System.Runtime.InteropServices;
 using System.Threading;
 using BlockDiskseq.Devices;
 using BlockDiskseq.Native;
+using BlockDiskseq.Tests.Devices;
 using TestXenstored;
 
 namespace BlockDiskseq.Tests.Blkback;
@@ -133,8 +134,10 @@ internal sealed class BlkbackEmulator : IDisposable
         }
         else
         {
+            // A sysfs attribute appears with its content (xenvbd_sysfs_addif): write aside, then rename.
             Directory.CreateDirectory(Path.GetDirectoryName(sysfsAttribute)!);
-            File.WriteAllText(sysfsAttribute, $"{device}\n");
+            File.WriteAllText(sysfsAttribute + ".new", $"{device}\n");
+            File.Move(sysfsAttribute + ".new", sysfsAttribute);
         }
     }
 
@@ -142,7 +145,7 @@ internal sealed class BlkbackEmulator : IDisposable
     private SafeFd? OpenByNumber(DeviceNumber device, bool writable)
     {
         string node = Path.Combine(nodeDirectory, $"{device.Major}-{device.Minor}");
-        if (!File.Exists(node) && EmulatorNative.mknod(node, EmulatorNative.S_IFBLK | 0x180, device.ToDevT()) != 0)
+        if (!File.Exists(node) && TestNative.mknod(node, LibC.S_IFBLK | 0x180, device.ToDevT()) != 0)
             throw new IOException($"mknod {node}: errno {Marshal.GetLastPInvokeError()}");
         SafeFd fd = LibC.open(node, (writable ? LibC.O_RDWR : LibC.O_RDONLY) | LibC.O_CLOEXEC, 0);
         if (fd.IsInvalid)
@@ -177,6 +180,7 @@ internal sealed class BlkbackEmulator : IDisposable
     {
         subscription.Dispose();
         Release();
-        Directory.Delete(nodeDirectory, recursive: true);
+        if (Directory.Exists(nodeDirectory))
+            Directory.Delete(nodeDirectory, recursive: true);
     }
 }

@@ -1,3 +1,4 @@
+using System.Linq;
 using BlockDiskseq.Devices;
 using BlockDiskseq.Flow;
 using Xunit;
@@ -17,6 +18,15 @@ public class DiskseqRecordTests
         Assert.True(DiskseqRecord.TryParse(record.ToString(), out DiskseqRecord parsed));
         Assert.Equal(record.Layers, parsed.Layers);
         Assert.Equal(new DeviceNumber(7, 0x1f), parsed.Top!.Value.Device);
+    }
+
+    [Fact]
+    public void DeviceMapperStackListsLoopsThenTheDmDevice()
+    {
+        Assert.True(DiskseqRecord.TryParse("loop 7:3 2f;loop 7:4 30;dm fd:1 31", out DiskseqRecord parsed));
+        Assert.Equal([LayerKind.Loop, LayerKind.Loop, LayerKind.DeviceMapper], parsed.Layers.Select(l => l.Kind));
+        Assert.Equal(new CreatedLayer(LayerKind.DeviceMapper, new DeviceNumber(0xfd, 1), 0x31), parsed.Top);
+        Assert.Equal("loop 7:3 2f;loop 7:4 30;dm fd:1 31", parsed.ToString());
     }
 
     [Fact]
@@ -53,7 +63,8 @@ public class DiskseqRecordTests
     [InlineData("loop 7 2f")]
     [InlineData("loop 1000:3 2f")]
     [InlineData("Loop 7:3 2f")]
-    [InlineData("dm 7:3 2f")]
+    [InlineData("dmx 7:3 2f")]
+    [InlineData("dm fd:1 31 block-diskseq-1-768-snap")]
     [InlineData("loop\t7:3\t2f")]
     [InlineData("none;loop 7:3 2f")]
     [InlineData("loop 7:3 2f\0")]

@@ -50,11 +50,43 @@ public sealed class AddRemoveTests : IDisposable
     }
 
     [IntegrationFact]
+    public void ParallelAddsOfDifferentImagesAllSucceed()
+    {
+        const int Disks = 8; // each races the others for free loop devices (LOOP_CTL_GET_FREE + O_EXCL)
+        var images = new TestImage[Disks];
+        var backends = new TestBackend[Disks];
+        var runs = new System.Diagnostics.Process[Disks];
+        for (int i = 0; i < Disks; i++)
+        {
+            images[i] = world.Image($"disk{i}.img");
+            backends[i] = world.Backend(10 + (uint)i, 51712, images[i].Path, "w", i % 2 == 0 ? BlkbackFlavour.Series : BlkbackFlavour.Mainline);
+        }
+        for (int i = 0; i < Disks; i++)
+            runs[i] = world.Start(["add"], world.LibxlEnvironment(backends[i]));
+        for (int i = 0; i < Disks; i++)
+        {
+            using System.Diagnostics.Process run = runs[i];
+            HotplugResult add = HotplugHarness.Finish(run);
+            Assert.True(add.ExitCode == 0, add.ToString());
+        }
+
+        for (int i = 0; i < Disks; i++)
+        {
+            Assert.Equal(1, images[i].BoundLoops);
+            Assert.True(DeviceNumber.TryParse(backends[i]["physical-device"], out DeviceNumber device));
+            Assert.Equal(device, backends[i].Blkback!.HeldDevice);
+            backends[i].Blkback!.Shutdown();
+            world.Succeed(backends[i], "remove");
+            Assert.Equal(0, HotplugHarness.LoopsLeft(images[i]));
+        }
+    }
+
+    [IntegrationFact]
     public void AddTwiceIsANoOp()
     {
         TestImage image = world.Image();
         TestBackend be = world.Backend(2, 51712, image.Path);
-        Assert.Equal(0, world.Run(be, "add").ExitCode);
+        world.Succeed(be, "add");
         string? physicalDevice = be["physical-device"];
 
         HotplugResult again = world.Run(be, "add");
@@ -65,7 +97,7 @@ public sealed class AddRemoveTests : IDisposable
         Assert.Equal(1, image.BoundLoops);
         Assert.Equal(1, be.Blkback!.OpenCount);
         be.Blkback.Shutdown();
-        Assert.Equal(0, world.Run(be, "remove").ExitCode);
+        world.Succeed(be, "remove");
         Assert.Equal(0, HotplugHarness.LoopsLeft(image));
     }
 
@@ -74,7 +106,7 @@ public sealed class AddRemoveTests : IDisposable
     {
         TestImage image = world.Image();
         TestBackend be = world.Backend(3, 51712, image.Path);
-        Assert.Equal(0, world.Run(be, "add").ExitCode);
+        world.Succeed(be, "add");
         File.Delete(image.Path);
         be.Write("params", "/nonexistent/renamed.img");
 
@@ -97,9 +129,9 @@ public sealed class AddRemoveTests : IDisposable
         Assert.True(nothing.ExitCode == 0, nothing.ToString());
         Assert.Contains("nothing to remove", nothing.Stderr);
 
-        Assert.Equal(0, world.Run(be, "add").ExitCode);
+        world.Succeed(be, "add");
         be.Blkback!.Shutdown();
-        Assert.Equal(0, world.Run(be, "remove").ExitCode);
+        world.Succeed(be, "remove");
         HotplugResult second = world.Run(be, "remove");
         Assert.True(second.ExitCode == 0, second.ToString());
         Assert.Equal(0, HotplugHarness.LoopsLeft(image));
@@ -111,7 +143,7 @@ public sealed class AddRemoveTests : IDisposable
         TestImage image = world.Image();
         TestImage other = world.Image("other.img");
         TestBackend be = world.Backend(5, 51712, image.Path);
-        Assert.Equal(0, world.Run(be, "add").ExitCode);
+        world.Succeed(be, "add");
         string loopPath = be["physical-device-path"]!;
         be.Blkback!.Shutdown();
         Assert.Equal(0, HotplugHarness.LoopsLeft(image));

@@ -69,6 +69,26 @@ public sealed class BlockDeviceTests : IDisposable
     }
 
     [IntegrationFact]
+    public void ParallelWritableAddsThroughTwoNodesOfOneDeviceGiveOneSuccessAndOneBusy()
+    {
+        // Another inode of the same device (as a /dev/mapper node made without udev would be): the lock
+        // must be the device's, not the node's.
+        string node = Path.Combine(world.Root, "same-device");
+        Assert.Equal(0, Devices.TestNative.mknod(node, Native.LibC.S_IFBLK | 0x180, device.Device.ToDevT()));
+        TestBackend first = world.Backend(8, 51712, device.Path);
+        TestBackend second = world.Backend(9, 51712, node);
+        using var a = world.Start(["add"], world.LibxlEnvironment(first));
+        using var b = world.Start(["add"], world.LibxlEnvironment(second));
+        HotplugResult ra = HotplugHarness.Finish(a);
+        HotplugResult rb = HotplugHarness.Finish(b);
+
+        Assert.True((ra.ExitCode, rb.ExitCode) is (0, 1) or (1, 0), $"{ra}\n{rb}");
+        TestBackend loser = ra.ExitCode == 0 ? second : first;
+        Assert.Equal("busy", loser["hotplug-status"]);
+        Assert.Contains("is mounted in a guest domain", loser["hotplug-error"]);
+    }
+
+    [IntegrationFact]
     public void ReadOnlyModeOpensTheDeviceReadOnly()
     {
         TestBackend be = world.Backend(7, 51712, device.Path, "r");
@@ -78,7 +98,7 @@ public sealed class BlockDeviceTests : IDisposable
         Assert.True(add.ExitCode == 0, add.ToString());
         Assert.Equal(device.Device, be.Blkback!.HeldDevice);
         be.Blkback.Shutdown();
-        Assert.Equal(0, world.Run(be, "remove").ExitCode);
+        world.Succeed(be, "remove");
         Assert.True(device.IsBound);
     }
 }

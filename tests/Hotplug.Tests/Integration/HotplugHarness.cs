@@ -82,6 +82,14 @@ internal sealed class HotplugHarness : IDisposable
     public HotplugResult Run(TestBackend be, string verb, params string[] options)
         => Run([verb, .. options], LibxlEnvironment(be));
 
+    /// <summary>Runs a verb that must succeed; the failure message carries the binary's output.</summary>
+    public HotplugResult Succeed(TestBackend be, string verb, params string[] options)
+    {
+        HotplugResult result = Run(be, verb, options);
+        Xunit.Assert.True(result.ExitCode == 0, $"{verb} {be.Relative}: {result}");
+        return result;
+    }
+
     public HotplugResult Run(string[] args, IReadOnlyDictionary<string, string?> environment)
     {
         using Process process = Start(args, environment);
@@ -136,16 +144,22 @@ internal sealed class HotplugHarness : IDisposable
 
     public void Dispose()
     {
-        foreach (TestBackend be in backends)
-            be.Blkback?.Dispose();
-        Server.Dispose();
-        foreach (TestImage image in images)
-            DetachLeftovers(image);
-        Directory.Delete(Root, recursive: true);
+        try
+        {
+            foreach (TestBackend be in backends)
+                be.Blkback?.Dispose();
+            Server.Dispose();
+        }
+        finally
+        {
+            foreach (TestImage image in images)
+                DetachLeftovers(image);
+            Directory.Delete(Root, recursive: true);
+        }
     }
 
     /// <summary>Loop devices still bound to a test image are the test's own leak: detach them (only those).</summary>
-    private static void DetachLeftovers(TestImage image)
+    internal static void DetachLeftovers(TestImage image)
     {
         foreach (DeviceNumber device in LocalUsage.LoopsBackedBy(image.StDev, image.StIno).ToList())
         {
