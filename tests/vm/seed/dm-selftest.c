@@ -39,6 +39,9 @@ enum { LEGACY = DM_VERSION_MAJOR, STRICT = DM_VERSION_MAJOR_STRICT };
 #define LEGACY_SIZE offsetof(struct dm_ioctl, data)	/* 305 */
 #define SECTORS 2048
 #define UEVENT_WAIT_MS 500
+/* A deferred remove runs from a workqueue after the last close: 5 s covers a loaded TCG guest. */
+#define DEFERRED_REMOVE_POLLS 50
+#define DEFERRED_REMOVE_POLL_US 100000
 
 struct request {
 	union {
@@ -518,7 +521,12 @@ static void test_linear_and_deferred_remove(void)
 	check(!r && (rq.io.flags & DM_DEFERRED_REMOVE), "it stays, marked DM_DEFERRED_REMOVE (r=%d)", r);
 	if (fd >= 0)
 		close(fd);
-	r = status(STRICT, "seed-linear", 0, &rq);
+	for (int i = 0; i < DEFERRED_REMOVE_POLLS; i++) {
+		r = status(STRICT, "seed-linear", 0, &rq);
+		if (r == ENXIO)
+			break;
+		usleep(DEFERRED_REMOVE_POLL_US);
+	}
 	check(r == ENXIO, "gone after the last close (r=%d)", r);
 }
 

@@ -42,6 +42,10 @@ seed_summarize() {
         tail -n 40 "$log"
         failed=$((failed + 1))
     fi
+    if [ "$failed" -gt 0 ]; then
+        cp "$log" "/tmp/$(basename "$0").console.log"
+        echo "console log: /tmp/$(basename "$0").console.log"
+    fi
     echo "$passed passed, $failed failed"
     [ "$failed" -eq 0 ]
 }
