@@ -207,6 +207,17 @@ start_guest() {
     return 1
 }
 
+# check_xl_error NAME TEXT: NAME's failed `xl create` reported the script's hotplug-error and it
+# mentions TEXT (the target). Xen's stock block script writes none for a missing target, so this is
+# for block-diskseq only.
+check_xl_error() {
+    say "xl reported: script: $(xl_error "$1")"
+    [ "$LAB_SCRIPT" = block ] && return
+    check "xl's error output carries the hotplug-error text, naming $2" xl_error_mentions "$1" "$2"
+}
+
+xl_error_mentions() { [[ "$(xl_error "$1")" == *"$2"* ]]; }
+
 # xl_error NAME: what xl's error output of NAME's failed create says about the hotplug script
 # (libxl reports the script's hotplug-error node as "script: TEXT").
 xl_error() { sed -n 's/.*script: //p' "$LAB_TMP/$1.create.err" | head -n 1; }
@@ -248,10 +259,12 @@ console_field() { sed -nE "s/.*$2.*/\1/p" "$(console_of "$1")" | head -n 1 | tr 
 
 domid_of() { xl domid "$1" 2>/dev/null; }
 
+domain_gone() { ! xl domid "$1" >/dev/null 2>&1; }
+
 # wait_gone NAME: until the domain is destroyed (libxl runs the hotplug `remove` before that).
 wait_gone() {
     local deadline=$(($(now_us) + DOMAIN_GONE_TIMEOUT * 1000000))
-    while xl domid "$1" >/dev/null 2>&1; do
+    until domain_gone "$1"; do
         if [ "$(now_us)" -gt "$deadline" ]; then
             say "domain $1 still there after ${DOMAIN_GONE_TIMEOUT}s"
             return 1

@@ -1,11 +1,12 @@
 # attach-detach: `xl block-attach` and `xl block-detach` of an image on a running guest, round after
-# round. Each round the guest reports the marker dom0 wrote for that round; after each detach no
-# loop device remains on the image and the backend's Xenstore nodes are gone.
+# round. Each round the guest reports the marker dom0 wrote for that round; after each detach the
+# guest has lost the disk, no loop device remains on the image, and the backend, frontend and libxl
+# Xenstore nodes of the disk are gone.
 # 20 rounds take about 90 s under TCG; LAB_ATTACH_ROUNDS overrides.
 ATTACH_ROUNDS=${LAB_ATTACH_ROUNDS:-20}
 
 scenario() {
-    local guest=$LAB_NAME image=/data/$LAB_NAME.img round domid start
+    local guest=$LAB_NAME image=/data/$LAB_NAME.img round domid start node
     local attach_times=() seen_times=() detach_times=()
     make_image "$image" 16 "none"
     start_guest "$guest" hold || return
@@ -36,8 +37,9 @@ scenario() {
             fail "round $round: the guest still has xvdb after the detach"
         within 5 no_loop_of "$image" || fail "round $round: loop device left on the image: $(loops_of "$image")"
         no_backend_of "$domid/51728" || fail "round $round: backend/vbd/$domid/51728 left in Xenstore"
-        ! xenstore-exists "/libxl/$domid/device/vbd/51728" 2>/dev/null ||
-            fail "round $round: /libxl/$domid/device/vbd/51728 left in Xenstore"
+        for node in "/libxl/$domid/device/vbd/51728" "/local/domain/$domid/device/vbd/51728"; do
+            ! xenstore-exists "$node" 2>/dev/null || fail "round $round: $node left in Xenstore"
+        done
     done
     metric rounds "${#detach_times[@]}/$ATTACH_ROUNDS"
     metric_series block-attach "${attach_times[@]}"

@@ -10,9 +10,6 @@ scenario() {
         return
     fi
     metric failed-create "$CREATE_TIME"
-    say "xl reported: script: $(xl_error "$guest")"
-    # Xen's stock block script writes no hotplug-error for a missing target: it only fails.
-    [ "$LAB_SCRIPT" = block ] ||
-        check "xl's error output carries the hotplug-error text" [ -n "$(xl_error "$guest")" ]
-    check "the failed guest is gone" within 5 eval '! xl domid "$guest" >/dev/null 2>&1'
+    check_xl_error "$guest" "$target"
+    check "the failed guest is gone" within 5 domain_gone "$guest"
 }

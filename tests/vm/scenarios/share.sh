@@ -29,8 +29,7 @@ scenario() {
             xl destroy "$refused"
         else
             metric refused-create "$CREATE_TIME"
-            say "xl reported: script: $(xl_error "$refused")"
-            check "xl's error output carries the hotplug-error text" [ -n "$(xl_error "$refused")" ]
+            check_xl_error "$refused" "$exclusive"
         fi
         check "the first guest still has its disk" [ -n "$(loops_of "$exclusive")" ]
         xl destroy "$writer"
