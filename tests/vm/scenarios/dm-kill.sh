@@ -26,6 +26,8 @@ scenario() {
         killed*) killed=$((killed + 1)) ;;
         *) fail "the kill at $point did not land: ${report:-no report}" ;;
         esac
+        [ "$point" != dm-table ] || check "libxl's remove swept the unarmed dm device the kill left" \
+            grep -q "removed leftover dm device block-diskseq-[0-9]*-51712-snap" "$LAB_TMP/$guest.create.err"
         check "nothing left after the kill at $point" within 5 nothing_left "$origin" "$cow"
     done
     metric kills-landed "$killed/$(echo $KILL_POINTS | wc -w)"

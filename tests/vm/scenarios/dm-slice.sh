@@ -1,7 +1,7 @@
 # dm-slice: slice:path=,offset=2048,sectors=4096 of a 16 MiB image. dom0 writes distinct markers in
 # the sectors just before, at the start of, at the end of and just after the window. The guest reads
 # the start marker as its first sector and writes its sector 1, which must land at image sector
-# 2049 (not 1); blkback reports 4096 sectors; dom0 reads the end marker at the dm device's last sector.
+# 2049 (not 1); blkback reports 4096 sectors (its `sectors` node); dom0 reads the end marker at the dm device's last sector.
 . /lab/scenarios/dm-lib.sh
 
 OFFSET=2048
@@ -28,10 +28,11 @@ scenario() {
     check "its table is linear over the image's loop at $OFFSET" \
         same_nonempty "$(dm_table "$name" | awk '{ print $1, $2, $3, $4, $5 }')" "0 $SECTORS linear $(dev_of "$(loop_dev_of "$image")") $OFFSET"
     check "the slice has $SECTORS sectors" [ "$(cat "/sys/block/$dev/size" 2>/dev/null)" = $SECTORS ]
-    check "blkback reports $SECTORS sectors to the guest" \
-        [ "$(xenstore-read "$(backend_of "$(domid_of "$guest")" 51712)/sectors" 2>/dev/null)" = $SECTORS ]
     check "the slice's last sector is the window's last" [ "$(marker_at "/dev/$dev" $((SECTORS - 1)))" = window-end ]
     expect_marker "$guest" xvda "window-start"
+    # blkback writes `sectors` when the frontend connects, so after the guest has read its disk.
+    check "blkback reports $SECTORS sectors to the guest" \
+        [ "$(xenstore-read "$(backend_of "$(domid_of "$guest")" 51712)/sectors" 2>/dev/null)" = $SECTORS ]
     wait_console "$guest" "LABGUEST: (wrote|write-failed) xvda"
     check "the guest wrote to its slice" grep -q "LABGUEST: wrote xvda" "$(console_of "$guest")"
     wait_gone "$guest" && metric gone "$(elapsed_s "$CREATE_START")"
