@@ -37,3 +37,12 @@ backend_device() { decimal_device "$(xenstore-read "$(backend_of "$(domid_of "$1
 
 # block-diskseq's status of GUEST's vbd DEVID (the program's view of what it created).
 status_of() { /etc/xen/scripts/block-diskseq status "backend/vbd/$(domid_of "$1")/$2" 2>&1; }
+
+# What block-diskseq must report for this dom0's kernel: the seed modules (out-of-tree, taint OE)
+# have blkback's `opened` node and the strict dm ABI; stock ones neither.
+seed_kernel() { [ "$(cat /sys/module/dm_mod/taint 2>/dev/null)" = OE ]; }
+expected_wait_path() { if seed_kernel; then echo opened; else echo sysfs; fi; }
+expected_dm_abi() { if seed_kernel; then echo strict; else echo legacy; fi; }
+
+# status_field GUEST DEVID LABEL: the value status prints on LABEL's line.
+status_field() { status_of "$1" "$2" | sed -n "s/^  $3  *//p" | head -n 1; }

@@ -1,7 +1,7 @@
 # dm-slice: slice:path=,offset=2048,sectors=4096 of a 16 MiB image. dom0 writes distinct markers in
 # the sectors just before, at the start of, at the end of and just after the window. The guest reads
 # the start marker as its first sector and writes its sector 1, which must land at image sector
-# 2049 (not 1); blkback reports 4096 sectors (its `sectors` node); dom0 reads the end marker at the dm device's last sector.
+# 2049 (not 1); `status` names the dm ABI and wait path this kernel calls for; blkback reports 4096 sectors (its `sectors` node); dom0 reads the end marker at the dm device's last sector.
 . /lab/scenarios/dm-lib.sh
 
 OFFSET=2048
@@ -27,6 +27,8 @@ scenario() {
     check "the slice $name exists while the guest runs" [ -n "$dev" ]
     check "its table is linear over the image's loop at $OFFSET" \
         same_nonempty "$(dm_table "$name" | awk '{ print $1, $2, $3, $4, $5 }')" "0 $SECTORS linear $(dev_of "$(loop_dev_of "$image")") $OFFSET"
+    check "status: add used the $(expected_dm_abi) dm ABI" [ "$(status_field "$guest" 51712 "dm ABI")" = "$(expected_dm_abi)" ]
+    check "status: add waited via $(expected_wait_path)" [ "$(status_field "$guest" 51712 "waited via")" = "$(expected_wait_path)" ]
     check "the slice has $SECTORS sectors" [ "$(cat "/sys/block/$dev/size" 2>/dev/null)" = $SECTORS ]
     check "the slice's last sector is the window's last" [ "$(marker_at "/dev/$dev" $((SECTORS - 1)))" = window-end ]
     expect_marker "$guest" xvda "window-start"

@@ -25,6 +25,7 @@ scenario() {
         check "the origin's loop device is read-only" [ "$(cat "/sys/block/$origin_loop/ro" 2>/dev/null)" = 1 ]
         check "the COW's loop device is writable" [ "$(cat "/sys/block/$cow_loop/ro" 2>/dev/null)" = 0 ]
         say "status: $(status_of "$guest" 51712 | tr '\n' '|')"
+        check "status: add used the $(expected_dm_abi) dm ABI" [ "$(status_field "$guest" 51712 "dm ABI")" = "$(expected_dm_abi)" ]
     else
         fail "no dm device $name while the guest runs (dmsetup ls: $(our_dm_devices | tr '\n' ' '))"
     fi
