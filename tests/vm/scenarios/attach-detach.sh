@@ -1,0 +1,50 @@
+# attach-detach: `xl block-attach` and `xl block-detach` of an image on a running guest, round after
+# round. Each round the guest reports the marker dom0 wrote for that round; after each detach the
+# guest has lost the disk, no loop device remains on the image, and the backend, frontend and libxl
+# Xenstore nodes of the disk are gone.
+# 20 rounds take about 90 s under TCG; LAB_ATTACH_ROUNDS overrides.
+ATTACH_ROUNDS=${LAB_ATTACH_ROUNDS:-20}
+
+scenario() {
+    local guest=$LAB_NAME image=/data/$LAB_NAME.img round domid start node
+    local attach_times=() seen_times=() detach_times=()
+    make_image "$image" 16 "none"
+    start_guest "$guest" hold || return
+    metric create "$CREATE_TIME"
+    wait_console "$guest" "LABGUEST: up" || { fail "the guest did not come up"; xl_destroy "$guest"; return; }
+    domid=$(domid_of "$guest")
+    for round in $(seq "$ATTACH_ROUNDS"); do
+        set_marker "$image" "round-$round"
+        start=$(now_us)
+        if ! xl block-attach "$guest" "$(disk_spec rw "$image" xvdb)" 2>"$LAB_TMP/attach.err"; then
+            fail "round $round: xl block-attach failed: $(tail -n 1 "$LAB_TMP/attach.err")"
+            break
+        fi
+        attach_times+=("$(elapsed_s "$start")")
+        if ! wait_console "$guest" "LABGUEST: read xvdb round-$round([[:space:]]|$)"; then
+            fail "round $round: the guest did not read this round's marker"
+            break
+        fi
+        seen_times+=("$(elapsed_s "$start")")
+        start=$(now_us)
+        if ! xl block-detach "$guest" xvdb 2>"$LAB_TMP/detach.err"; then
+            fail "round $round: xl block-detach failed: $(tail -n 1 "$LAB_TMP/detach.err")"
+            break
+        fi
+        detach_times+=("$(elapsed_s "$start")")
+        say "round $round: block-attach ${attach_times[-1]}s, guest sees it after ${seen_times[-1]}s, block-detach ${detach_times[-1]}s"
+        wait_console_count "$guest" "LABGUEST: gone xvdb" "$round" ||
+            fail "round $round: the guest still has xvdb after the detach"
+        within 5 no_loop_of "$image" || fail "round $round: loop device left on the image: $(loops_of "$image")"
+        no_backend_of "$domid/51728" || fail "round $round: backend/vbd/$domid/51728 left in Xenstore"
+        for node in "/libxl/$domid/device/vbd/51728" "/local/domain/$domid/device/vbd/51728"; do
+            ! xenstore-exists "$node" 2>/dev/null || fail "round $round: $node left in Xenstore"
+        done
+    done
+    metric rounds "${#detach_times[@]}/$ATTACH_ROUNDS"
+    metric_series block-attach "${attach_times[@]}"
+    metric_series guest-sees "${seen_times[@]}"
+    metric_series block-detach "${detach_times[@]}"
+    xl_destroy "$guest"
+    wait_gone "$guest"
+}
