@@ -1,5 +1,6 @@
 using System;
 using System.Reflection;
+using BlockDiskseq.Flow;
 
 namespace BlockDiskseq;
 
@@ -23,7 +24,24 @@ internal static class Cli
             Log.Out($"block-diskseq {Version}\n");
             return ExitCodes.Success;
         }
-        return UsageError(args.Length == 0 ? "missing command" : $"unknown command '{args[0]}'");
+        Invocation invocation;
+        try
+        {
+            invocation = Invocation.Parse(args, Environment.GetEnvironmentVariable);
+        }
+        catch (UsageException e)
+        {
+            return UsageError(e.Message);
+        }
+        catch (HotplugFailure e)
+        {
+            // No usable backend path: nowhere to write hotplug-error, so the log line is all there is.
+            Log.Error(e.Message);
+            return ExitCodes.Failure;
+        }
+        Log.Verbose = invocation.Verbose;
+        Log.Context = invocation.Backend is null ? $"block-diskseq {args[0]}" : $"block-diskseq {args[0]} {invocation.Backend}";
+        return invocation.Verb == Verb.Status ? Status.Run(invocation) : HotplugRun.Run(invocation);
     }
 
     internal static string Version =>

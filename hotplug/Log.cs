@@ -6,7 +6,8 @@ using BlockDiskseq.Native;
 namespace BlockDiskseq;
 
 /// <summary>
-/// One line per event to stderr (libxl puts it in its log) and to syslog (daemon facility).
+/// One line per event to stderr (libxl puts it in its log) and to syslog (daemon facility); control
+/// characters in a message (from Xenstore values, paths) are escaped so no value can forge a line.
 /// Writes with write(2) rather than Console: a full or closed stderr must never throw (exit 134).
 /// </summary>
 internal static unsafe class Log
@@ -30,7 +31,7 @@ internal static unsafe class Log
         if (!Verbose)
             return;
         double ms = Stopwatch.GetElapsedTime(StartTicks).TotalMilliseconds;
-        WriteStderr($"{Context}: [{ms,7:F2} ms] {message}\n");
+        WriteStderr($"{Context}: [{ms,7:F2} ms] {Flow.Sanitise.Line(message)}\n");
     }
 
     /// <summary>Plain output for --help/--version/status (stdout).</summary>
@@ -38,7 +39,7 @@ internal static unsafe class Log
 
     private static void Emit(int priority, string message)
     {
-        string line = $"{Context}: {message}";
+        string line = $"{Context}: {Flow.Sanitise.Line(message)}";
         WriteStderr(line + "\n");
         Syslog(priority, line);
     }

@@ -1,0 +1,70 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+
+namespace BlockDiskseq.Bench;
+
+/// <summary>
+/// bench/run's driver: block-diskseq against Xen's stock block script on the same test Xenstore server,
+/// real loop devices and emulated blkback, in one run. Writes the report; asserts nothing about time.
+/// </summary>
+internal static class Program
+{
+    private static int Main(string[] args)
+    {
+        Options options = Options.Parse(args);
+        string work = Directory.CreateTempSubdirectory("bdbench-out-").FullName;
+        var ours = new HotplugScript("block-diskseq", options.Binary, new Dictionary<string, string>());
+        var xen = new HotplugScript("xen-block", options.XenScript, new Dictionary<string, string>());
+        var report = new Report(options);
+
+        using (var world = new World())
+        {
+            ours = ours with { ExtraEnvironment = new Dictionary<string, string> { ["BLOCK_DISKSEQ_RUNDIR"] = world.RunDir, ["BLOCK_DISKSEQ_XEN_BACKEND_SYSFS"] = world.SysfsRoot } };
+            foreach (HotplugScript script in new[] { ours, xen })
+            {
+                Progress($"{script.Name}: {options.Runs} sequential add/remove rounds");
+                report.Sequential[script.Name] = Latency.MeasureSequential(world, script, options.Runs);
+                foreach (int count in options.ParallelCounts)
+                {
+                    Progress($"{script.Name}: {count} parallel adds and removes");
+                    report.Parallel[(script.Name, count)] = Latency.MeasureParallel(world, script, count);
+                }
+                Progress($"{script.Name}: requests, syscalls, processes, memory");
+                report.Costs[script.Name] = Costs.Measure(world, script, work);
+            }
+            Progress("floor: the unavoidable work of one add, in-process");
+            report.FloorAdd = Floor.MeasureAdd(world, options.Runs);
+        }
+        Progress("start-up next to /bin/true");
+        report.Startup = Costs.Startup(options.Binary, options.StartupRounds);
+        report.BinarySize = new FileInfo(options.Binary).Length;
+
+        report.Write();
+        Directory.Delete(work, recursive: true);
+        Progress($"wrote {options.Output}");
+        return 0;
+    }
+
+    private static void Progress(string message) => Console.Error.WriteLine($"bench: {message}");
+}
+
+internal sealed record Options(string Binary, string XenScript, string Output, int Runs, int[] ParallelCounts, int StartupRounds, string? LabTimings)
+{
+    public static Options Parse(string[] args)
+    {
+        var values = new Dictionary<string, string>();
+        for (int i = 0; i + 1 < args.Length; i += 2)
+            values[args[i]] = args[i + 1];
+        string Get(string key, string fallback) => values.TryGetValue(key, out string? v) ? v : fallback;
+        return new Options(
+            Get("--binary", "artifacts/publish/block-diskseq"),
+            Get("--xen-script", "/etc/xen/scripts/block"),
+            Get("--out", "docs/benchmarks.md"),
+            int.Parse(Get("--runs", "30"), CultureInfo.InvariantCulture),
+            [.. Array.ConvertAll(Get("--parallel", "16,64").Split(','), s => int.Parse(s, CultureInfo.InvariantCulture))],
+            int.Parse(Get("--startup-rounds", "200"), CultureInfo.InvariantCulture),
+            values.GetValueOrDefault("--lab-timings"));
+    }
+}

@@ -1,0 +1,164 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace BlockDiskseq.Bench;
+
+/// <summary>docs/benchmarks.md and the latency chart beside it, from one run's measurements.</summary>
+internal sealed class Report(Options options)
+{
+    public Dictionary<string, Latency.Sequential> Sequential { get; } = [];
+    public Dictionary<(string, int), Latency.Parallel> Parallel { get; } = [];
+    public Dictionary<string, (Costs.Counts Add, Costs.Counts Remove)> Costs { get; } = [];
+    public Sample? FloorAdd { get; set; }
+    public (Sample Ours, Sample True) Startup { get; set; }
+    public long BinarySize { get; set; }
+
+    private const string Ours = "block-diskseq";
+    private const string Xen = "xen-block";
+
+    public void Write()
+    {
+        string chart = Path.ChangeExtension(options.Output, null) + "-latency.svg";
+        File.WriteAllText(chart, LatencyChart.Svg([Sequential[Ours].Add, Sequential[Xen].Add, Sequential[Ours].Remove, Sequential[Xen].Remove]));
+        var md = new StringBuilder();
+        md.AppendLine("# Benchmarks: block-diskseq next to Xen's block script");
+        md.AppendLine();
+        md.AppendLine($"Written by `bench/run` from one run on {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC. Nothing here is asserted by a test.");
+        md.AppendLine("Both scripts ran against the same test Xenstore server, real loop devices and the same emulated");
+        md.AppendLine("blkback (series flavour: `opened` 0 then 1), in libxl's order: `remove` only after the backend reached Closed.");
+        md.AppendLine();
+        AppendMachine(md);
+        AppendSequential(md, Path.GetFileName(chart));
+        AppendParallel(md);
+        AppendCosts(md);
+        AppendFloor(md);
+        AppendLab(md);
+        File.WriteAllText(options.Output, md.ToString());
+    }
+
+    private void AppendMachine(StringBuilder md)
+    {
+        md.AppendLine("## Machine");
+        md.AppendLine();
+        md.AppendLine("| | |");
+        md.AppendLine("|---|---|");
+        md.AppendLine($"| CPU | {Environment.ProcessorCount} x {CpuModel()} |");
+        md.AppendLine($"| kernel | {File.ReadAllText("/proc/sys/kernel/osrelease").Trim()} |");
+        md.AppendLine($"| Debian | {File.ReadAllText("/etc/debian_version").Trim()} |");
+        md.AppendLine($"| .NET (driver) | {RuntimeInformation.FrameworkDescription} |");
+        md.AppendLine($"| Xen's script | {options.XenScript} from xen-utils-common {PackageVersion("xen-utils-common")} |");
+        md.AppendLine($"| block-diskseq | {BinarySize:N0} bytes, NativeAOT |");
+        md.AppendLine($"| load average at the end | {File.ReadAllText("/proc/loadavg").Split(' ')[0]} |");
+        md.AppendLine();
+    }
+
+    private void AppendSequential(StringBuilder md, string chart)
+    {
+        md.AppendLine($"## Sequential add and remove ({options.Runs} rounds each)");
+        md.AppendLine();
+        md.AppendLine("| | block-diskseq median | p90 | Xen's block median | p90 | ratio (medians) |");
+        md.AppendLine("|---|---:|---:|---:|---:|---:|");
+        foreach ((string verb, Func<Latency.Sequential, Sample> pick) in new (string, Func<Latency.Sequential, Sample>)[] { ("add", s => s.Add), ("remove", s => s.Remove) })
+        {
+            Sample o = pick(Sequential[Ours]), x = pick(Sequential[Xen]);
+            md.AppendLine($"| {verb} | {Ms(o.Median)} | {Ms(o.P90)} | {Ms(x.Median)} | {Ms(x.P90)} | **{Ratio(x.Median, o.Median)}** |");
+        }
+        md.AppendLine();
+        md.AppendLine($"![latency distributions]({chart})");
+        md.AppendLine();
+    }
+
+    private void AppendParallel(StringBuilder md)
+    {
+        md.AppendLine("## Parallel adds and removes of different images (wall time, first start to last exit)");
+        md.AppendLine();
+        md.AppendLine("| disks | block-diskseq add | Xen's block add | ratio | block-diskseq remove | Xen's block remove | ratio |");
+        md.AppendLine("|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (int n in options.ParallelCounts)
+        {
+            Latency.Parallel o = Parallel[(Ours, n)], x = Parallel[(Xen, n)];
+            md.AppendLine($"| {n} | {Ms(o.AddWallMs)} | {Ms(x.AddWallMs)} | **{Ratio(x.AddWallMs, o.AddWallMs)}** | {Ms(o.RemoveWallMs)} | {Ms(x.RemoveWallMs)} | **{Ratio(x.RemoveWallMs, o.RemoveWallMs)}** |");
+        }
+        md.AppendLine();
+    }
+
+    private void AppendCosts(StringBuilder md)
+    {
+        md.AppendLine("## What one add and one remove cost");
+        md.AppendLine();
+        md.AppendLine("Xenstore requests counted by the test server; syscalls by `strace -f -c` (all processes and threads);");
+        md.AppendLine("processes and threads created by `strace -f -e trace=process`; peak RSS by GNU time (largest process).");
+        md.AppendLine();
+        md.AppendLine("| | Xenstore requests | syscalls | processes created | execve | threads | peak RSS |");
+        md.AppendLine("|---|---:|---:|---:|---:|---:|---:|");
+        foreach (string name in new[] { Ours, Xen })
+            foreach ((string verb, Costs.Counts c) in new[] { ("add", Costs[name].Add), ("remove", Costs[name].Remove) })
+                md.AppendLine($"| {name} {verb} | {c.XenstoreRequests} | {c.Syscalls:N0} | {c.ProcessesCreated} | {c.Execs} | {c.Threads} | {c.PeakRssKiB / 1024.0:F1} MiB |");
+        md.AppendLine();
+        md.AppendLine($"Start-up, interleaved over {options.StartupRounds} rounds: `block-diskseq --version` median {Ms(Startup.Ours.Median)} (p90 {Ms(Startup.Ours.P90)}),");
+        md.AppendLine($"`/bin/true` median {Ms(Startup.True.Median)} (p90 {Ms(Startup.True.P90)}); both include the driver's fork/exec/wait.");
+        md.AppendLine();
+    }
+
+    private void AppendFloor(StringBuilder md)
+    {
+        Sample floor = FloorAdd!;
+        double floorMs = floor.Median + Startup.True.Median;
+        double add = Sequential[Ours].Add.Median;
+        md.AppendLine("## The floor of one add");
+        md.AppendLine();
+        md.AppendLine("What no implementation can skip: start a process (measured as `/bin/true`), connect to Xenstore, read");
+        md.AppendLine("`params`, `mode` and `state`, open the image, LOOP_CTL_GET_FREE + open + LOOP_CONFIGURE + BLKGETDISKSEQ,");
+        md.AppendLine("one transaction writing `diskseq` and `physical-device`, a watch on `opened` and blkback's answer.");
+        md.AppendLine("The driver does exactly that in-process with the program's own classes (bench/Bench/Floor.cs).");
+        md.AppendLine();
+        md.AppendLine("| | median | p90 |");
+        md.AppendLine("|---|---:|---:|");
+        md.AppendLine($"| unavoidable work, in-process | {Ms(floor.Median)} | {Ms(floor.P90)} |");
+        md.AppendLine($"| + a process (`/bin/true`) = **floor** | **{Ms(floorMs)}** | |");
+        md.AppendLine($"| block-diskseq add | {Ms(add)} | {Ms(Sequential[Ours].Add.P90)} |");
+        md.AppendLine($"| add / floor | **{add / floorMs:F2}x** | |");
+        md.AppendLine();
+    }
+
+    private void AppendLab(StringBuilder md)
+    {
+        if (options.LabTimings is null || !File.Exists(options.LabTimings))
+        {
+            md.AppendLine("## Xen lab");
+            md.AppendLine();
+            md.AppendLine("No lab timings were given to this run (`bench/run` reads tests/vm's timings file when the lab ran first).");
+            return;
+        }
+        md.AppendLine("## Xen lab (real xl, xenstored and blkback under QEMU TCG; from tests/vm)");
+        md.AppendLine();
+        md.AppendLine("```");
+        md.Append(File.ReadAllText(options.LabTimings));
+        md.AppendLine("```");
+    }
+
+    private static string Ms(double ms) => ms.ToString(ms < 10 ? "F2" : "F1", CultureInfo.InvariantCulture) + " ms";
+    private static string Ratio(double theirs, double ours) => (theirs / ours).ToString("F1", CultureInfo.InvariantCulture) + "x";
+
+    private static string CpuModel()
+        => File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "unknown";
+
+    private static string PackageVersion(string package)
+    {
+        string status = "/var/lib/dpkg/status";
+        bool inPackage = false;
+        foreach (string line in File.ReadLines(status))
+        {
+            if (line.StartsWith("Package: ", StringComparison.Ordinal))
+                inPackage = line == $"Package: {package}";
+            else if (inPackage && line.StartsWith("Version: ", StringComparison.Ordinal))
+                return line["Version: ".Length..];
+        }
+        return "(not installed)";
+    }
+}

@@ -1,0 +1,73 @@
+using BlockDiskseq.Devices;
+using BlockDiskseq.Flow;
+using XenstoreInterop;
+
+namespace BlockDiskseq;
+
+/// <summary>
+/// add: open the target once, create a loop device for an image file, write diskseq and physical-device
+/// in one transaction, and hold our fd until blkback holds the device (issue 3, protocol.md 7).
+/// Whatever fails, or kills us, nothing stays behind: the loop device is delete-on-close and our fd is
+/// its only reference until blkback opens it.
+/// </summary>
+internal static class Add
+{
+    internal static void Run(Xenstore xs, Invocation invocation, Deadline deadline)
+    {
+        BackendPath be = invocation.Backend!;
+        if (AlreadyAdded(xs, be))
+            return;
+        AddRequest request = AddRequest.Read(xs, be);
+        using OpenedDisk disk = OpenedDisk.Open(request.Parameters, request.Mode);
+        using BlkbackWait? wait = invocation.NoWait ? null : BlkbackWait.Start(xs, be, request, invocation.Settings);
+        using ExportedDevice export = Export(xs, be, request.Mode, disk, deadline);
+        Log.Step($"wrote physical-device {export}");
+        try
+        {
+            wait?.UntilHeld(export.Device, deadline);
+        }
+        catch
+        {
+            ExportNodes.Undo(xs, be);
+            throw;
+        }
+        export.Relinquish();
+        Log.Info(wait is null
+            ? $"exported {export} without waiting for blkback (--no-wait)"
+            : $"blkback holds {export}");
+    }
+
+    private static bool AlreadyAdded(Xenstore xs, BackendPath be)
+    {
+        if (xs.TryRead(be.Node(BackendNodes.PhysicalDevice)) is not string physicalDevice)
+            return false;
+        if (!ExportNodes.IsOurs(physicalDevice, xs.TryRead(ExportNodes.RecordNode(be))))
+            throw new HotplugFailure($"physical-device is already '{Sanitise.Line(physicalDevice)}', "
+                + "and not written by block-diskseq: another script serves this disk");
+        Log.Info($"physical-device {physicalDevice} was already written by block-diskseq: nothing to do");
+        return true;
+    }
+
+    /// <summary>
+    /// Under the locks of the backing objects: the sharing checks, the devices and the transaction, so a
+    /// parallel add of the same image sees either nothing of ours or our committed physical-device.
+    /// </summary>
+    private static ExportedDevice Export(Xenstore xs, BackendPath be, AccessMode mode, OpenedDisk disk, Deadline deadline)
+    {
+        using BackingLocks locks = BackingLocks.Acquire(disk, deadline);
+        Log.Step("locked the backing objects");
+        foreach (OpenedUse use in disk.Uses)
+            Sharing.Check(xs, be, mode == AccessMode.WriteUnchecked ? mode : use.Mode, use.Target); // w! skips all, as Xen's "!"
+        ExportedDevice export = ExportedDevice.Create(disk, mode, be);
+        try
+        {
+            ExportNodes.Write(xs, be, export);
+            return export;
+        }
+        catch
+        {
+            export.Dispose();
+            throw;
+        }
+    }
+}

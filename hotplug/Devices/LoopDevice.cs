@@ -1,0 +1,267 @@
+using System;
+using System.Runtime.InteropServices;
+using System.Threading;
+using BlockDiskseq.Native;
+
+namespace BlockDiskseq.Devices;
+
+/// <summary>
+/// A loop device for an image file. Attach creates it delete-on-close (LO_FLAGS_AUTOCLEAR): once blkback
+/// holds it, Relinquish closes our fd and the kernel detaches it when blkback lets go, so no teardown of
+/// ours is needed for the normal lifetime and none is lost if we are killed. OpenExisting finds one again
+/// for remove.
+/// </summary>
+internal sealed class LoopDevice : IDisposable
+{
+    internal const string ControlPath = "/dev/loop-control";
+
+    /// <summary>
+    /// Attach tries this many devices. Each retry follows a lost race for a free device (see TryConfigure),
+    /// and every retry takes a brand-new device from LOOP_CTL_ADD(-1), so more than a couple means something
+    /// else is wrong. The first retry does not wait: the usual loser of a LOOP_CTL_GET_FREE race needs
+    /// nothing but another device. Worst-case wait: the sleeps 0+10+20+...+60 ms = 210 ms, plus 8 opens and
+    /// configures (about 1 ms each).
+    /// </summary>
+    internal const int MaxAttachAttempts = 8;
+    internal static readonly TimeSpan RetryDelayStep = TimeSpan.FromMilliseconds(10);
+
+    public int Number { get; }
+    public string Path { get; }
+    public DeviceNumber Device { get; }
+    /// <summary>Read with BLKGETDISKSEQ on Fd, so it belongs to the binding we hold.</summary>
+    public ulong Diskseq { get; }
+    public SafeFd Fd { get; }
+    /// <summary>True when Attach configured it; false when OpenExisting found it.</summary>
+    public bool Created { get; }
+    /// <summary>How many devices Attach tried (1 when the first free one was ours).</summary>
+    public int Attempts { get; }
+
+    private bool relinquished;
+
+    private LoopDevice(int number, string path, SafeFd fd, bool created, int attempts)
+    {
+        Number = number;
+        Path = path;
+        Fd = fd;
+        Created = created;
+        Attempts = attempts;
+        FileStatus status = FileStatus.Of(fd, path);
+        if (status.Type != LibC.S_IFBLK || status.RDev.Major != LibC.LOOP_MAJOR)
+            throw new HotplugFailure($"{path} is {status.TypeName} {status.RDev}, not a loop device");
+        Device = status.RDev;
+        Diskseq = Devices.Diskseq.Read(fd, path);
+    }
+
+    /// <summary>
+    /// Binds a free loop device to the file we opened, read-only if asked, with a fixed logical block size
+    /// (the guest sees 512-byte sectors even when the image sits on 4Kn storage). No LO_FLAGS_PARTSCAN:
+    /// the partitions belong to the guest, and dom0 must not probe or expose them. No LO_FLAGS_DIRECT_IO:
+    /// Qubes turned it off after guest I/O errors and hangs (QubesOS/qubes-issues#9488, "disable direct I/O
+    /// for now" in qubes-block), and the page cache costs little here. No global lock: the O_EXCL open
+    /// settles races with other attachers (util-linux, systemd and other hotplug scripts alike).
+    /// </summary>
+    public static LoopDevice Attach(OpenedTarget backing, bool readOnly, uint blockSize = 512)
+    {
+        if (backing.Kind != TargetKind.File)
+            throw new ArgumentException($"{backing.Path} is not a regular file", nameof(backing));
+        // LOOP_CONFIGURE would quietly make the device read-only for a read-only backing fd.
+        if (!readOnly && !backing.Writable)
+            throw new ArgumentException($"{backing.Path} was opened read-only", nameof(backing));
+        using SafeFd control = NativeException.Check(
+            LibC.open(ControlPath, LibC.O_RDWR | LibC.O_CLOEXEC | LibC.O_NOCTTY, 0), "open", ControlPath);
+        NativeException? lastError = null;
+        for (int attempt = 1; attempt <= MaxAttachAttempts; attempt++)
+        {
+            int number = attempt == 1 ? ControlIoctl(control, LibC.LOOP_CTL_GET_FREE, 0, "LOOP_CTL_GET_FREE")
+                                      : ControlIoctl(control, LibC.LOOP_CTL_ADD, -1, "LOOP_CTL_ADD");
+            string path = $"/dev/loop{number}";
+            SafeFd? fd = TryConfigure(path, backing, readOnly, blockSize, out lastError);
+            if (fd is not null)
+                return FromConfigured(number, path, fd, attempt);
+            Log.Step($"loop attach attempt {attempt}/{MaxAttachAttempts}: {lastError!.Message}, retrying");
+            Thread.Sleep(RetryDelayStep * (attempt - 1));
+        }
+        throw new HotplugFailure(
+            $"could not attach a loop device to {backing.Path} in {MaxAttachAttempts} attempts: {lastError!.Message}", lastError);
+    }
+
+    private static int ControlIoctl(SafeFd control, nuint request, nint arg, string name)
+        => NativeException.Check(LibC.ioctl(control, request, arg), $"ioctl({name})", ControlPath);
+
+    /// <summary>
+    /// Opens and configures one device; null (with the error) when we lost a race for it. Retryable:
+    /// open ENOENT: the node is not (yet) in /dev: a udev-managed /dev lags LOOP_CTL_ADD, or LOOP_CTL_REMOVE raced us;
+    /// open ENXIO, configure ENXIO: the device is being deleted;
+    /// open EBUSY: another process holds it O_EXCL, because LOOP_CTL_GET_FREE "will happily return a loop
+    ///   device that is currently being configured" (qubes-block) to every caller until one binds it;
+    /// open EAGAIN: transient, retried by util-linux and qubes-block too;
+    /// configure EBUSY: someone bound it without O_EXCL (losetup does) between GET_FREE and our configure.
+    /// </summary>
+    private static unsafe SafeFd? TryConfigure(string path, OpenedTarget backing, bool readOnly, uint blockSize,
+                                               out NativeException? error)
+    {
+        int flags = (readOnly ? LibC.O_RDONLY : LibC.O_RDWR) | LibC.O_EXCL | LibC.O_CLOEXEC | LibC.O_NOCTTY | LibC.O_NOFOLLOW;
+        SafeFd fd = LibC.open(path, flags, 0);
+        if (fd.IsInvalid)
+        {
+            error = new NativeException("open", path, Marshal.GetLastPInvokeError());
+            fd.SetHandleAsInvalid();
+            return error.Errno is LibC.ENOENT or LibC.ENXIO or LibC.EBUSY or LibC.EAGAIN ? null : throw error;
+        }
+        var config = new LibC.loop_config
+        {
+            fd = (uint)backing.Fd.Fd,
+            block_size = blockSize,
+            info = { lo_flags = LibC.LO_FLAGS_AUTOCLEAR | (readOnly ? LibC.LO_FLAGS_READ_ONLY : 0) },
+        };
+        if (LibC.ioctl(fd, LibC.LOOP_CONFIGURE, &config) == 0)
+        {
+            error = null;
+            return fd;
+        }
+        error = new NativeException("ioctl(LOOP_CONFIGURE)", path, Marshal.GetLastPInvokeError());
+        fd.Dispose();
+        return error.Errno is LibC.EBUSY or LibC.ENXIO ? null : throw error;
+    }
+
+    private static LoopDevice FromConfigured(int number, string path, SafeFd fd, int attempts)
+    {
+        try
+        {
+            return new LoopDevice(number, path, fd, created: true, attempts);
+        }
+        catch
+        {
+            // Bound but unusable (no diskseq): undo it as Dispose would.
+            ClearAndClose(fd, path);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// For remove: the loop device with this number, opened read-only and non-exclusively (blkback may
+    /// still hold it for a moment after reaching Closed: xen_blkif_free runs from deferred work). Null when
+    /// the device no longer exists. Holding this fd pins the binding: an autoclear device is only torn down
+    /// at its last close, and LOOP_CLR_FD defers to it, so Diskseq and a later Detach see the same binding.
+    /// </summary>
+    public static LoopDevice? OpenExisting(DeviceNumber device)
+    {
+        if (device.Major != LibC.LOOP_MAJOR)
+            throw new HotplugFailure($"{device} is not a loop device (major {LibC.LOOP_MAJOR})");
+        if (DeviceName(device) is not { } name)
+            return null;
+        string path = "/dev/" + name;
+        SafeFd fd = LibC.open(path, LibC.O_RDONLY | LibC.O_CLOEXEC | LibC.O_NOCTTY | LibC.O_NOFOLLOW | LibC.O_NONBLOCK, 0);
+        if (fd.IsInvalid)
+        {
+            var error = new NativeException("open", path, Marshal.GetLastPInvokeError());
+            fd.SetHandleAsInvalid();
+            return error.Errno is LibC.ENOENT or LibC.ENXIO ? null : throw error;
+        }
+        try
+        {
+            var loop = new LoopDevice(int.Parse(name["loop".Length..]), path, fd, created: false, attempts: 0);
+            return loop.Device == device ? loop
+                : throw new HotplugFailure($"{path} is {loop.Device}, not {device}: refusing to touch it");
+        }
+        catch
+        {
+            fd.Dispose();
+            throw;
+        }
+    }
+
+    // Loop minors equal loop numbers only while the module's max_part is 0, so ask the kernel for the
+    // name (the uevent's DEVNAME) rather than assume /dev/loop<minor>; the fstat check covers the rest.
+    private static string? DeviceName(DeviceNumber device)
+    {
+        string? uevent = KernelFile.TryReadText($"{Sysfs.DevBlock(device)}/uevent");
+        foreach (string line in uevent?.Split('\n') ?? [])
+        {
+            if (line.StartsWith("DEVNAME=", StringComparison.Ordinal))
+            {
+                string name = line["DEVNAME=".Length..];
+                return IsLoopName(name) ? name
+                    : throw new HotplugFailure($"{device} is {Printable.Quote(name)}, not a whole loop device");
+            }
+        }
+        return null;
+    }
+
+    internal static bool IsLoopName(string name)
+        => name.Length > 4 && name.StartsWith("loop", StringComparison.Ordinal)
+           && name.AsSpan(4).IndexOfAnyExceptInRange('0', '9') < 0 && (name.Length == 5 || name[4] != '0');
+
+    /// <summary>True while a backing file is bound (LOOP_GET_STATUS64 answers ENXIO once it is not).</summary>
+    public bool IsBound => TryGetStatus(Fd, Path, out _);
+
+    /// <summary>LOOP_GET_STATUS64; false when the device is unbound.</summary>
+    internal static unsafe bool TryGetStatus(SafeFd fd, string path, out LibC.loop_info64 info)
+    {
+        LibC.loop_info64 result;
+        if (LibC.ioctl(fd, LibC.LOOP_GET_STATUS64, &result) == 0)
+        {
+            info = result;
+            return true;
+        }
+        int errno = Marshal.GetLastPInvokeError();
+        info = default;
+        return errno == LibC.ENXIO ? false : throw new NativeException("ioctl(LOOP_GET_STATUS64)", path, errno);
+    }
+
+    /// <summary>
+    /// blkback holds the device now: close our fd and let autoclear detach it when blkback closes it.
+    /// </summary>
+    public void Relinquish()
+    {
+        relinquished = true;
+        Fd.Dispose();
+    }
+
+    /// <summary>
+    /// LOOP_CLR_FD. With other openers (blkback) the kernel only marks the device autoclear and returns 0,
+    /// so the detach happens at the last close; ENXIO means it is already unbound, which is what we want.
+    /// EBUSY came from kernels that refused to clear a device with several openers; it means the teardown
+    /// is deferred to autoclear, not that it failed.
+    /// </summary>
+    public void Detach()
+    {
+        if (LibC.ioctl(Fd, LibC.LOOP_CLR_FD, 0) == 0)
+            return;
+        int errno = Marshal.GetLastPInvokeError();
+        if (errno == LibC.ENXIO)
+            Log.Step($"{Path} is already unbound");
+        else if (errno == LibC.EBUSY)
+            Log.Step($"{Path} is still open elsewhere: autoclear detaches it at its last close");
+        else
+            throw new NativeException("ioctl(LOOP_CLR_FD)", Path, errno);
+    }
+
+    /// <summary>
+    /// Not relinquished and created by us: nobody else should hold the device, so tear it down now.
+    /// Order: LOOP_CLR_FD while we still hold the fd (on 6.x it only sets AUTOCLEAR, already set, and
+    /// rundown state so no new opener gets in; older kernels detach right here when we are the only
+    /// opener), then close, which is the last close and detaches through autoclear. A device we only
+    /// found (OpenExisting) is just closed.
+    /// </summary>
+    public void Dispose()
+    {
+        if (Fd.IsClosed)
+            return;
+        if (Created && !relinquished)
+            ClearAndClose(Fd, Path);
+        else
+            Fd.Dispose();
+    }
+
+    private static void ClearAndClose(SafeFd fd, string path)
+    {
+        if (LibC.ioctl(fd, LibC.LOOP_CLR_FD, 0) == -1)
+        {
+            int errno = Marshal.GetLastPInvokeError();
+            // Not fatal: autoclear still detaches the device at the close below.
+            Log.Warning($"ioctl(LOOP_CLR_FD) on {path}: {LibC.StrError(errno)} ({LibC.ErrnoName(errno)}), ignoring");
+        }
+        fd.Dispose();
+    }
+}

@@ -1,0 +1,74 @@
+using XenstoreInterop;
+
+namespace BlockDiskseq.Flow;
+
+/// <summary>The nodes add writes for blkback and for remove: written in one transaction, removed in order.</summary>
+internal static class ExportNodes
+{
+    internal static string RecordNode(BackendPath be) => BackendNodes.Path(be.Path, BackendNodes.OwnDirectory, BackendNodes.Layers);
+
+    /// <summary>The backend left InitWait (or never reached it); null means the state node is gone.</summary>
+    internal static HotplugFailure NotInitWait(string? state) => new(state switch
+    {
+        "5" or "6" => $"backend state is {state}: the toolstack is tearing the device down",
+        null => "backend state is missing: the toolstack removed the device",
+        _ => $"backend state is {Sanitise.Quote(state)}, not 2 (InitWait): blkback is not waiting for a device",
+    });
+
+    /// <summary>
+    /// One transaction, so blkback's watch on physical-device always finds diskseq beside it (protocol.md 3.2)
+    /// and remove always finds our record: all of it or none. The state re-check inside it closes the race
+    /// with a toolstack that gave up on us (Xen's block re-checks state under its lock for the same reason).
+    /// </summary>
+    internal static void Write(Xenstore xs, BackendPath be, ExportedDevice export) => xs.Transact(tx =>
+    {
+        string? state = xs.TryRead(be.Node(BackendNodes.State), tx);
+        if (state != AddRequest.InitWait)
+            throw NotInitWait(state);
+        if (xs.TryRead(be.Node(BackendNodes.PhysicalDevice), tx) is string other)
+            throw new HotplugFailure($"physical-device became '{Sanitise.Line(other)}' while adding: another add ran for {be.Path}");
+        xs.Write(be.Node(BackendNodes.Diskseq), Devices.Diskseq.Format(export.Diskseq), tx);
+        xs.Write(be.Node(BackendNodes.PhysicalDevice), export.Device.ToString(), tx);
+        xs.Write(be.Node(BackendNodes.PhysicalDevicePath), export.Path, tx);
+        if (export.LoopPath is string loopPath)
+            xs.Write(be.Node(BackendNodes.LoopNode), loopPath, tx);
+        xs.Write(RecordNode(be), export.Record.ToString(), tx);
+        xs.Write(be.Node(BackendNodes.HotplugStatus), BackendNodes.StatusConnected, tx);
+        _ = xs.Remove(be.Node(BackendNodes.HotplugError), tx); // a stale one from an earlier failed add
+    });
+
+    /// <summary>physical-device written by us: our record (same transaction) is there and names that device.</summary>
+    internal static bool IsOurs(string physicalDevice, string? recordText)
+        => DiskseqRecord.TryParse(recordText, out DiskseqRecord record)
+           && (record.Top is not CreatedLayer top || top.Device.ToString() == physicalDevice);
+
+    /// <summary>
+    /// Removes what Write wrote except the record. physical-device goes first: it is the node blkback
+    /// watches, and without it a stale diskseq means nothing (qubes-block: "order matters here").
+    /// Missing nodes are fine: remove may run twice, or after a failed add.
+    /// </summary>
+    internal static void Forget(Xenstore xs, BackendPath be)
+    {
+        foreach (string key in (string[])[BackendNodes.PhysicalDevice, BackendNodes.Diskseq,
+                     BackendNodes.PhysicalDevicePath, BackendNodes.LoopNode])
+        {
+            if (xs.Remove(be.Node(key)))
+                Log.Step($"removed {key}");
+        }
+    }
+
+    /// <summary>After a failed add: leave no half-exported device behind. Best effort: the add fails anyway.</summary>
+    internal static void Undo(Xenstore xs, BackendPath be)
+    {
+        try
+        {
+            Forget(xs, be);
+            _ = xs.Remove(BackendNodes.Path(be.Path, BackendNodes.OwnDirectory));
+        }
+        catch (XenstoreException e)
+        {
+            // The failure being reported matters more; remove, which libxl runs after a failed add, retries.
+            Log.Warning($"undoing the exported nodes: {e.Message}, ignoring");
+        }
+    }
+}

@@ -1,0 +1,165 @@
+using System;
+using System.IO;
+using BlockDiskseq.Devices;
+using BlockDiskseq.Tests.Blkback;
+using Xunit;
+
+namespace BlockDiskseq.Tests.Integration;
+
+/// <summary>add and remove of image files and block devices, run as libxl runs them, with real loop devices.</summary>
+[Collection(LoopDeviceCollection.Name)]
+public sealed class AddRemoveTests : IDisposable
+{
+    private readonly HotplugHarness world = new();
+
+    public void Dispose() => world.Dispose();
+
+    [IntegrationTheory]
+    [InlineData(BlkbackFlavour.Series, "w")]
+    [InlineData(BlkbackFlavour.Series, "r")]
+    [InlineData(BlkbackFlavour.Mainline, "w")]
+    [InlineData(BlkbackFlavour.Mainline, "r")]
+    public void FileAddThenRemove(BlkbackFlavour flavour, string mode)
+    {
+        TestImage image = world.Image();
+        TestBackend be = world.Backend(1, 51712, image.Path, mode, flavour);
+
+        HotplugResult add = world.Run(be, "add");
+
+        Assert.True(add.ExitCode == 0, add.ToString());
+        Assert.True(DeviceNumber.TryParse(be["physical-device"], out DeviceNumber device));
+        Assert.Equal(7u, device.Major);
+        Assert.Equal(device, be.Blkback!.HeldDevice);
+        string loopPath = be["physical-device-path"]!;
+        Assert.Equal(loopPath, be["node"]);
+        Assert.Equal($"loop {device} {be["diskseq"]}", be["block-diskseq/layers"]);
+        Assert.Equal("connected", be["hotplug-status"]);
+        Assert.Null(be["hotplug-error"]);
+        Assert.Equal(1, image.BoundLoops);
+        Assert.Equal(mode == "r" ? "1\n" : "0\n", File.ReadAllText($"/sys/dev/block/{device.Major}:{device.Minor}/ro"));
+        Assert.Equal(flavour == BlkbackFlavour.Series ? "1" : null, be["opened"]);
+
+        be.Blkback.Shutdown();
+        HotplugResult remove = world.Run(be, "remove");
+
+        Assert.True(remove.ExitCode == 0, remove.ToString());
+        Assert.Equal(0, HotplugHarness.LoopsLeft(image));
+        foreach (string key in (string[])["physical-device", "diskseq", "physical-device-path", "node", "block-diskseq/layers"])
+            Assert.Null(be[key]);
+        Assert.Null(be.Blkback.Error);
+    }
+
+    [IntegrationFact]
+    public void ParallelAddsOfDifferentImagesAllSucceed()
+    {
+        const int Disks = 8; // each races the others for free loop devices (LOOP_CTL_GET_FREE + O_EXCL)
+        var images = new TestImage[Disks];
+        var backends = new TestBackend[Disks];
+        var runs = new System.Diagnostics.Process[Disks];
+        for (int i = 0; i < Disks; i++)
+        {
+            images[i] = world.Image($"disk{i}.img");
+            backends[i] = world.Backend(10 + (uint)i, 51712, images[i].Path, "w", i % 2 == 0 ? BlkbackFlavour.Series : BlkbackFlavour.Mainline);
+        }
+        for (int i = 0; i < Disks; i++)
+            runs[i] = world.Start(["add"], world.LibxlEnvironment(backends[i]));
+        for (int i = 0; i < Disks; i++)
+        {
+            using System.Diagnostics.Process run = runs[i];
+            HotplugResult add = HotplugHarness.Finish(run);
+            Assert.True(add.ExitCode == 0, add.ToString());
+        }
+
+        for (int i = 0; i < Disks; i++)
+        {
+            Assert.Equal(1, images[i].BoundLoops);
+            Assert.True(DeviceNumber.TryParse(backends[i]["physical-device"], out DeviceNumber device));
+            Assert.Equal(device, backends[i].Blkback!.HeldDevice);
+            backends[i].Blkback!.Shutdown();
+            world.Succeed(backends[i], "remove");
+            Assert.Equal(0, HotplugHarness.LoopsLeft(images[i]));
+        }
+    }
+
+    [IntegrationFact]
+    public void AddTwiceIsANoOp()
+    {
+        TestImage image = world.Image();
+        TestBackend be = world.Backend(2, 51712, image.Path);
+        world.Succeed(be, "add");
+        string? physicalDevice = be["physical-device"];
+
+        HotplugResult again = world.Run(be, "add");
+
+        Assert.True(again.ExitCode == 0, again.ToString());
+        Assert.Contains("already written by block-diskseq: nothing to do", again.Stderr);
+        Assert.Equal(physicalDevice, be["physical-device"]);
+        Assert.Equal(1, image.BoundLoops);
+        Assert.Equal(1, be.Blkback!.OpenCount);
+        be.Blkback.Shutdown();
+        world.Succeed(be, "remove");
+        Assert.Equal(0, HotplugHarness.LoopsLeft(image));
+    }
+
+    [IntegrationFact]
+    public void RemoveWithTheImageDeletedStillTearsDown()
+    {
+        TestImage image = world.Image();
+        TestBackend be = world.Backend(3, 51712, image.Path);
+        world.Succeed(be, "add");
+        File.Delete(image.Path);
+        be.Write("params", "/nonexistent/renamed.img");
+
+        // remove before blkback lets go, as when the toolstack gives up on a stuck device: detach is lazy.
+        HotplugResult remove = world.Run(be, "remove");
+
+        Assert.True(remove.ExitCode == 0, remove.ToString());
+        Assert.Null(be["physical-device"]);
+        Assert.Null(be["block-diskseq/layers"]);
+        be.Blkback!.Shutdown();
+        Assert.Equal(0, HotplugHarness.LoopsLeft(image));
+    }
+
+    [IntegrationFact]
+    public void RemoveTwiceAndRemoveOfNothingSucceed()
+    {
+        TestImage image = world.Image();
+        TestBackend be = world.Backend(4, 51712, image.Path);
+        HotplugResult nothing = world.Run(be, "remove");
+        Assert.True(nothing.ExitCode == 0, nothing.ToString());
+        Assert.Contains("nothing to remove", nothing.Stderr);
+
+        world.Succeed(be, "add");
+        be.Blkback!.Shutdown();
+        world.Succeed(be, "remove");
+        HotplugResult second = world.Run(be, "remove");
+        Assert.True(second.ExitCode == 0, second.ToString());
+        Assert.Equal(0, HotplugHarness.LoopsLeft(image));
+    }
+
+    [IntegrationFact]
+    public void RemoveLeavesAReusedLoopDeviceAlone()
+    {
+        TestImage image = world.Image();
+        TestImage other = world.Image("other.img");
+        TestBackend be = world.Backend(5, 51712, image.Path);
+        world.Succeed(be, "add");
+        string loopPath = be["physical-device-path"]!;
+        be.Blkback!.Shutdown();
+        Assert.Equal(0, HotplugHarness.LoopsLeft(image));
+        // Someone else binds the same loop device number to their own file before remove runs.
+        Tools.Run("losetup", loopPath, other.Path);
+        try
+        {
+            HotplugResult remove = world.Run(be, "remove");
+
+            Assert.True(remove.ExitCode == 0, remove.ToString());
+            Assert.Contains("no longer the device we created", remove.Stderr);
+            Assert.Equal(1, other.BoundLoops);
+        }
+        finally
+        {
+            Tools.Run("losetup", "-d", loopPath);
+        }
+    }
+}

@@ -1,0 +1,121 @@
+using System;
+using System.Diagnostics;
+using System.Threading;
+using BlockDiskseq.Tests.Blkback;
+using Xunit;
+
+namespace BlockDiskseq.Tests.Integration;
+
+/// <summary>add while blkback refuses, hangs or the toolstack gives up: a clear failure and nothing left behind.</summary>
+[Collection(LoopDeviceCollection.Name)]
+public sealed class BlkbackFailureTests : IDisposable
+{
+    private static readonly TimeSpan WaitLimit = TimeSpan.FromSeconds(20);
+    private readonly HotplugHarness world = new();
+
+    public void Dispose() => world.Dispose();
+
+    [IntegrationFact]
+    public void DiskseqMismatchFailsTheAdd()
+    {
+        TestImage image = world.Image();
+        TestBackend be = world.Backend(20, 51712, image.Path);
+        be.Blkback!.ReportDiskseqMismatch = true;
+
+        HotplugResult add = world.Run(be, "add");
+
+        AssertFailedCleanly(add, be, image, $"blkback failed to open the device: error/{be.Relative}/error: 19 creating vbd structure");
+    }
+
+    [IntegrationTheory]
+    [InlineData(BlkbackFlavour.Series)]
+    [InlineData(BlkbackFlavour.Mainline)]
+    public void BackendClosingDuringTheWaitFailsTheAdd(BlkbackFlavour flavour)
+    {
+        TestImage image = world.Image();
+        TestBackend be = world.Backend(21, 51712, image.Path, "w", flavour);
+        be.Blkback!.Stall = true;
+
+        HotplugResult add = RunWhileWaiting(be, () => be.Write("state", "5"));
+
+        AssertFailedCleanly(add, be, image, "backend state became 5 before blkback opened the device");
+    }
+
+    [IntegrationFact]
+    public void ErrorNodeDuringTheWaitFailsTheAdd()
+    {
+        TestImage image = world.Image();
+        TestBackend be = world.Backend(22, 51712, image.Path);
+        be.Blkback!.Stall = true;
+
+        HotplugResult add = RunWhileWaiting(be, () => world.Server.Write(be.ErrorNode, "12 allocating backend\nforged line"));
+
+        AssertFailedCleanly(add, be, image, $"blkback failed to open the device: error/{be.Relative}/error: 12 allocating backend\\x0aforged line");
+    }
+
+    [IntegrationFact]
+    public void AStaleErrorNodeFromAnEarlierAttemptDoesNotFailTheAdd()
+    {
+        TestImage image = world.Image();
+        TestBackend be = world.Backend(23, 51712, image.Path);
+        world.Server.Write(be.ErrorNode, "19 creating vbd structure");
+
+        HotplugResult add = world.Run(be, "add");
+
+        Assert.True(add.ExitCode == 0, add.ToString());
+        be.Blkback!.Shutdown();
+        world.Succeed(be, "remove");
+        Assert.Equal(0, HotplugHarness.LoopsLeft(image));
+    }
+
+    [IntegrationTheory]
+    [InlineData(BlkbackFlavour.Series, "--timeout")]
+    [InlineData(BlkbackFlavour.Mainline, "--timeout")]
+    [InlineData(BlkbackFlavour.Series, "BLOCK_DISKSEQ_TIMEOUT")]
+    public void DeadlinePassesThenTheAddFailsAndLeavesNothing(BlkbackFlavour flavour, string how)
+    {
+        TestImage image = world.Image();
+        TestBackend be = world.Backend(24, 51712, image.Path, "w", flavour);
+        be.Blkback!.Stall = true;
+        var env = world.LibxlEnvironment(be);
+        string[] args = ["add"];
+        if (how == "--timeout")
+            args = ["add", "--timeout", "0.5"];
+        else
+            env["BLOCK_DISKSEQ_TIMEOUT"] = "0.5";
+        var clock = Stopwatch.StartNew();
+
+        HotplugResult add = world.Run(args, env);
+
+        Assert.True(clock.Elapsed >= TimeSpan.FromSeconds(0.5), $"failed after {clock.Elapsed}, before its deadline");
+        AssertFailedCleanly(add, be, image, "blkback did not open 7:");
+        Assert.Contains("within 0.5 s", be["hotplug-error"]);
+    }
+
+    /// <summary>Starts add, waits until it has written physical-device (so it is in its wait), then acts.</summary>
+    private HotplugResult RunWhileWaiting(TestBackend be, Action act)
+    {
+        using Process process = world.Start(["add"], world.LibxlEnvironment(be));
+        bool written = SpinWait.SpinUntil(() => be["physical-device"] is not null || process.HasExited, WaitLimit);
+        Assert.True(written && !process.HasExited, "add never wrote physical-device");
+        act();
+        return HotplugHarness.Finish(process);
+    }
+
+    /// <summary>Failed with the error, left nothing, and libxl's remove afterwards has nothing to do.</summary>
+    private void AssertFailedCleanly(HotplugResult result, TestBackend be, TestImage image, string error)
+    {
+        Assert.True(result.ExitCode == 1, result.ToString());
+        Assert.Contains(error, be["hotplug-error"]);
+        Assert.Equal("error", be["hotplug-status"]);
+        Assert.Null(be["physical-device"]);
+        Assert.Null(be["diskseq"]);
+        Assert.Null(be["block-diskseq/layers"]);
+        Assert.Single(result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries)); // logged once
+        Assert.Equal(0, HotplugHarness.LoopsLeft(image));
+        be.Blkback!.Shutdown();
+        HotplugResult remove = world.Run(be, "remove");
+        Assert.True(remove.ExitCode == 0, remove.ToString());
+        Assert.Contains("nothing to remove", remove.Stderr);
+    }
+}

@@ -1,0 +1,170 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using System.Threading;
+using BlockDiskseq.Devices;
+using BlockDiskseq.Tests.Blkback;
+using TestXenstored;
+
+namespace BlockDiskseq.Tests.Integration;
+
+/// <summary>
+/// One test's world: a test Xenstore server, backends written as libxl writes them, emulated blkbacks,
+/// image files, and the published binary run as libxl runs it (argv[1], XENBUS_* in the environment,
+/// stdin /dev/null, cwd /). Dispose tears all of it down; loop devices bound to this test's images are
+/// detached as a safety net (tests assert there are none before that).
+/// </summary>
+internal sealed class HotplugHarness : IDisposable
+{
+    /// <summary>Far above any run (an add takes milliseconds; the longest test timeout is a few seconds).</summary>
+    private static readonly TimeSpan RunLimit = TimeSpan.FromSeconds(60);
+    /// <summary>Autoclear detaches at the last close, which a killed process reaches while exiting; allow slack.</summary>
+    private static readonly TimeSpan LoopSettleLimit = TimeSpan.FromSeconds(5);
+
+    private readonly List<TestBackend> backends = [];
+    private readonly List<TestImage> images = [];
+
+    public HotplugHarness()
+    {
+        Root = Directory.CreateTempSubdirectory("bdflow-").FullName;
+        SysfsRoot = Directory.CreateDirectory(Path.Combine(Root, "sysfs")).FullName;
+        RunDir = Path.Combine(Root, "run");
+        Server = XenstoreServer.Start(Path.Combine(Root, "xs.sock"));
+        Server.Write("/local/domain/0/domid", "0");
+        Server.Write("/local/domain/0/name", "Domain-0");
+    }
+
+    public string Root { get; }
+    public string SysfsRoot { get; }
+    public string RunDir { get; }
+    public XenstoreServer Server { get; }
+
+    public TestImage Image(string name = "disk.img", long size = 4 << 20)
+    {
+        TestImage image = TestImage.Create(Path.Combine(Root, name), size);
+        images.Add(image);
+        return image;
+    }
+
+    /// <summary>A guest domain (its vm path) and one of its disks, with blkback in InitWait (state 2).</summary>
+    public TestBackend Backend(uint domid, uint devid, string parameters, string mode = "w",
+                               BlkbackFlavour? blkback = BlkbackFlavour.Series, string? vm = null)
+    {
+        string domain = $"/local/domain/{TestBackend.Decimal(domid)}";
+        Server.Write($"{domain}/vm", vm ?? $"/vm/00000000-0000-0000-0000-{domid:d12}");
+        Server.Write($"{domain}/name", $"guest{domid}");
+        var be = new TestBackend(Server, domid, devid);
+        be.WriteLibxlNodes(parameters, mode);
+        if (blkback is BlkbackFlavour flavour)
+            be.Blkback = new BlkbackEmulator(Server, domid, devid, flavour, SysfsRoot);
+        else
+            be.Write("state", "2");
+        backends.Add(be);
+        return be;
+    }
+
+    /// <summary>The environment libxl gives a vbd script (protocol.md 1.3) pointed at this test's world.</summary>
+    public Dictionary<string, string?> LibxlEnvironment(TestBackend? be) => new()
+    {
+        ["XENBUS_PATH"] = be?.Relative,
+        ["XENBUS_TYPE"] = be is null ? null : "vbd",
+        ["XENBUS_BASE_PATH"] = be is null ? null : "backend",
+        ["script"] = "/etc/xen/scripts/block-diskseq",
+        ["XENSTORED_PATH"] = Server.SocketPath,
+        ["BLOCK_DISKSEQ_XEN_BACKEND_SYSFS"] = SysfsRoot,
+        ["BLOCK_DISKSEQ_RUNDIR"] = RunDir,
+        ["BLOCK_DISKSEQ_TIMEOUT"] = null,
+        ["BLOCK_DISKSEQ_SYSFS"] = null,
+    };
+
+    public HotplugResult Run(TestBackend be, string verb, params string[] options)
+        => Run([verb, .. options], LibxlEnvironment(be));
+
+    /// <summary>Runs a verb that must succeed; the failure message carries the binary's output.</summary>
+    public HotplugResult Succeed(TestBackend be, string verb, params string[] options)
+    {
+        HotplugResult result = Run(be, verb, options);
+        Xunit.Assert.True(result.ExitCode == 0, $"{verb} {be.Relative}: {result}");
+        return result;
+    }
+
+    public HotplugResult Run(string[] args, IReadOnlyDictionary<string, string?> environment)
+    {
+        using Process process = Start(args, environment);
+        return Finish(process);
+    }
+
+    /// <summary>Starts the binary; the caller must Finish (or kill and Finish) it.</summary>
+    public Process Start(string[] args, IReadOnlyDictionary<string, string?> environment, string? wrapper = null)
+    {
+        // stdin is /dev/null as libxl sets it; exec keeps the pid, so killing the process kills the binary.
+        var start = new ProcessStartInfo("/bin/sh")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = "/",
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add("-c");
+        start.ArgumentList.Add((wrapper ?? "exec \"$0\" \"$@\"") + " </dev/null");
+        start.ArgumentList.Add(Requirements.Binary);
+        foreach (string arg in args)
+            start.ArgumentList.Add(arg);
+        foreach ((string name, string? value) in environment)
+        {
+            if (value is null)
+                start.Environment.Remove(name);
+            else
+                start.Environment[name] = value;
+        }
+        return Process.Start(start) ?? throw new InvalidOperationException("could not start the binary");
+    }
+
+    public static HotplugResult Finish(Process process)
+    {
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(RunLimit))
+        {
+            process.Kill();
+            process.WaitForExit();
+            throw new TimeoutException($"block-diskseq ran longer than {RunLimit}");
+        }
+        return new HotplugResult(process.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    /// <summary>Waits (bounded) until no loop device is bound to the image; returns how many still are.</summary>
+    public static int LoopsLeft(TestImage image)
+    {
+        _ = SpinWait.SpinUntil(() => image.BoundLoops == 0, LoopSettleLimit);
+        return image.BoundLoops;
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            foreach (TestBackend be in backends)
+                be.Blkback?.Dispose();
+            Server.Dispose();
+        }
+        finally
+        {
+            foreach (TestImage image in images)
+                DetachLeftovers(image);
+            Directory.Delete(Root, recursive: true);
+        }
+    }
+
+    /// <summary>Loop devices still bound to a test image are the test's own leak: detach them (only those).</summary>
+    internal static void DetachLeftovers(TestImage image)
+    {
+        foreach (DeviceNumber device in LocalUsage.LoopsBackedBy(image.StDev, image.StIno).ToList())
+        {
+            using LoopDevice? loop = LoopDevice.OpenExisting(device);
+            loop?.Detach();
+        }
+    }
+}

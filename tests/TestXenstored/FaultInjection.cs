@@ -1,0 +1,62 @@
+using System;
+using System.Collections.Generic;
+using System.Threading;
+
+namespace TestXenstored;
+
+/// <summary>Failures a test asks for; read by every connection's task, set by the test's thread.</summary>
+internal sealed class FaultInjection
+{
+    private readonly Lock gate = new();
+    private readonly Dictionary<XsdType, int> dropsLeft = [];
+    private int commitFailuresLeft;
+    private long replyDelayTicks;
+
+    public TimeSpan ReplyDelay
+    {
+        get => TimeSpan.FromTicks(Interlocked.Read(ref replyDelayTicks));
+        set => Interlocked.Exchange(ref replyDelayTicks, value.Ticks);
+    }
+
+    public void FailNextCommits(int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        lock (gate)
+            commitFailuresLeft = count;
+    }
+
+    public void DropConnectionOnNext(XsdType type, int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        lock (gate)
+            dropsLeft[type] = count;
+    }
+
+    /// <summary>True if this commit should fail with EAGAIN; counts it.</summary>
+    public bool TakeCommitFailure()
+    {
+        lock (gate)
+            return TakeOne(ref commitFailuresLeft);
+    }
+
+    /// <summary>True if a request of this type should close its connection; counts it.</summary>
+    public bool TakeDrop(XsdType type)
+    {
+        lock (gate)
+        {
+            if (!dropsLeft.TryGetValue(type, out int left))
+                return false;
+            bool drop = TakeOne(ref left);
+            dropsLeft[type] = left;
+            return drop;
+        }
+    }
+
+    private static bool TakeOne(ref int left)
+    {
+        if (left == 0)
+            return false;
+        left--;
+        return true;
+    }
+}
