@@ -20,7 +20,8 @@ internal static class Add
         AddRequest request = AddRequest.Read(xs, be);
         using OpenedDisk disk = OpenedDisk.Open(request.Parameters, request.Mode);
         using BlkbackWait? wait = invocation.NoWait ? null : BlkbackWait.Start(xs, be, request, invocation.Settings);
-        using ExportedDevice export = Export(xs, be, request.Mode, disk, deadline);
+        var notes = new ExportNotes(wait?.Path ?? BlkbackWait.NoWaitPath, invocation.Settings.DiskseqTestOffset);
+        using ExportedDevice export = Export(xs, be, request.Mode, disk, notes, deadline);
         Log.Step($"wrote physical-device {export}");
         try
         {
@@ -52,7 +53,7 @@ internal static class Add
     /// Under the locks of the backing objects: the sharing checks, the devices and the transaction, so a
     /// parallel add of the same image sees either nothing of ours or our committed physical-device.
     /// </summary>
-    private static ExportedDevice Export(Xenstore xs, BackendPath be, AccessMode mode, OpenedDisk disk, Deadline deadline)
+    private static ExportedDevice Export(Xenstore xs, BackendPath be, AccessMode mode, OpenedDisk disk, ExportNotes notes, Deadline deadline)
     {
         using BackingLocks locks = BackingLocks.Acquire(disk, deadline);
         Log.Step("locked the backing objects");
@@ -61,7 +62,7 @@ internal static class Add
         ExportedDevice export = ExportedDevice.Create(disk, mode, be);
         try
         {
-            ExportNodes.Write(xs, be, export);
+            ExportNodes.Write(xs, be, export, notes);
             return export;
         }
         catch

@@ -69,6 +69,9 @@ internal static class Status
             Line(text, key, xs.TryRead(be.Node(key)));
         string? recordText = xs.TryRead(ExportNodes.RecordNode(be));
         Line(text, "created", recordText);
+        if (xs.TryRead(ExportNodes.OwnNode(be, BackendNodes.DmAbi)) is string abi)
+            Line(text, "dm ABI", abi);
+        Line(text, "waited via", xs.TryRead(ExportNodes.OwnNode(be, BackendNodes.WaitPath)));
         if (DiskseqRecord.TryParse(recordText, out DiskseqRecord record))
         {
             foreach (CreatedLayer layer in record.Layers)

@@ -17,6 +17,10 @@ namespace BlockDiskseq.Flow;
 internal sealed class BlkbackWait : IDisposable
 {
     private const string Token = "block-diskseq";
+    /// <summary>The values of BackendNodes.WaitPath: which signal add waited for.</summary>
+    internal const string OpenedPath = "opened";
+    internal const string SysfsPath = "sysfs";
+    internal const string NoWaitPath = "none";
     /// <summary>
     /// Mainline polling: the first check comes 1 ms after the write (blkback opens in its watch callback,
     /// usually within a millisecond), then the interval doubles up to 16 ms, so a slow open is seen at most
@@ -31,6 +35,9 @@ internal sealed class BlkbackWait : IDisposable
     /// <summary>null on a series kernel (we watch opened), else the sysfs attribute to wait for.</summary>
     private readonly string? sysfsAttribute;
     private readonly string[] watched;
+
+    /// <summary>OpenedPath (series blkback) or SysfsPath (mainline).</summary>
+    public string Path => sysfsAttribute is null ? OpenedPath : SysfsPath;
 
     private BlkbackWait(Xenstore xs, BackendPath be, string? blkbackErrorBefore, string? sysfsAttribute, string[] watched)
     {
@@ -57,7 +64,8 @@ internal sealed class BlkbackWait : IDisposable
         var wait = new BlkbackWait(xs, be, request.BlkbackError, sysfs, watched);
         foreach (string path in watched)
             xs.Watch(path, Token);
-        Log.Step(series ? "blkback writes opened: watching it" : $"no opened node (mainline blkback): polling {sysfs}");
+        Log.Step(series ? "wait path: opened (blkback writes the opened node: watching it)"
+            : $"wait path: sysfs (no opened node, mainline blkback: polling {sysfs})");
         return wait;
     }
 
@@ -108,11 +116,19 @@ internal sealed class BlkbackWait : IDisposable
         string? state = xs.TryRead(be.Node(BackendNodes.State));
         string? error = xs.TryRead(be.BlkbackErrorNode);
         if (error is not null && error != blkbackErrorBefore)
-            throw new HotplugFailure($"blkback failed to open the device: {be.BlkbackErrorNode}: {Sanitise.Line(error)}");
+            throw new HotplugFailure($"blkback failed to open the device: {be.BlkbackErrorNode}: {Sanitise.Line(error)}"
+                + (sysfsAttribute is null && error.StartsWith(NoSuchDeviceError, StringComparison.Ordinal)
+                    ? " (a diskseq-checking blkback: the device it opened did not carry the diskseq we wrote)" : ""));
         if (state is null or "5" or "6")
             throw new HotplugFailure($"backend state became {state ?? "missing"} before blkback opened the device: "
                 + "the toolstack is tearing it down");
     }
+
+    /// <summary>
+    /// ENODEV as xenbus_dev_fatal formats it ("19 creating vbd structure"): the series' blkback answers a
+    /// diskseq mismatch with it (protocol.md 3.2); mainline uses it only for a device with no disk.
+    /// </summary>
+    private const string NoSuchDeviceError = "19 ";
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 

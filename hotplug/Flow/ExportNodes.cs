@@ -2,10 +2,19 @@ using XenstoreInterop;
 
 namespace BlockDiskseq.Flow;
 
+/// <summary>
+/// What add notes beside the device: the wait path it took (BlkbackWait.Path) and the test hook's diskseq
+/// offset (0 outside the lab's refusal scenario).
+/// </summary>
+internal readonly record struct ExportNotes(string WaitPath, ulong DiskseqTestOffset);
+
 /// <summary>The nodes add writes for blkback and for remove: written in one transaction, removed in order.</summary>
 internal static class ExportNodes
 {
-    internal static string RecordNode(BackendPath be) => BackendNodes.Path(be.Path, BackendNodes.OwnDirectory, BackendNodes.Layers);
+    internal static string RecordNode(BackendPath be) => OwnNode(be, BackendNodes.Layers);
+
+    /// <summary>A node in our own directory under the backend (the record, the wait path, the dm ABI).</summary>
+    internal static string OwnNode(BackendPath be, string key) => BackendNodes.Path(be.Path, BackendNodes.OwnDirectory, key);
 
     /// <summary>The backend left InitWait (or never reached it); null means the state node is gone.</summary>
     internal static HotplugFailure NotInitWait(string? state) => new(state switch
@@ -20,19 +29,31 @@ internal static class ExportNodes
     /// and remove always finds our record: all of it or none. The state re-check inside it closes the race
     /// with a toolstack that gave up on us (Xen's block re-checks state under its lock for the same reason).
     /// </summary>
-    internal static void Write(Xenstore xs, BackendPath be, ExportedDevice export) => xs.Transact(tx =>
+    internal static void Write(Xenstore xs, BackendPath be, ExportedDevice export, ExportNotes notes)
+    {
+        ulong diskseq = export.Diskseq + notes.DiskseqTestOffset;
+        if (notes.DiskseqTestOffset != 0)
+            Log.Warning($"test hook {TestHooks.DiskseqOffsetVariable}: writing diskseq {Devices.Diskseq.Format(diskseq)} "
+                + $"for {export}: a diskseq-checking blkback must refuse it");
+        Transact(xs, be, export, notes.WaitPath, diskseq);
+    }
+
+    private static void Transact(Xenstore xs, BackendPath be, ExportedDevice export, string waitPath, ulong diskseq) => xs.Transact(tx =>
     {
         string? state = xs.TryRead(be.Node(BackendNodes.State), tx);
         if (state != AddRequest.InitWait)
             throw NotInitWait(state);
         if (xs.TryRead(be.Node(BackendNodes.PhysicalDevice), tx) is string other)
             throw new HotplugFailure($"physical-device became '{Sanitise.Line(other)}' while adding: another add ran for {be.Path}");
-        xs.Write(be.Node(BackendNodes.Diskseq), Devices.Diskseq.Format(export.Diskseq), tx);
+        xs.Write(be.Node(BackendNodes.Diskseq), Devices.Diskseq.Format(diskseq), tx);
         xs.Write(be.Node(BackendNodes.PhysicalDevice), export.Device.ToString(), tx);
         xs.Write(be.Node(BackendNodes.PhysicalDevicePath), export.Path, tx);
         if (export.LoopPath is string loopPath)
             xs.Write(be.Node(BackendNodes.LoopNode), loopPath, tx);
         xs.Write(RecordNode(be), export.Record.ToString(), tx);
+        xs.Write(OwnNode(be, BackendNodes.WaitPath), waitPath, tx);
+        if (export.DmAbi is string abi)
+            xs.Write(OwnNode(be, BackendNodes.DmAbi), abi, tx);
         xs.Write(be.Node(BackendNodes.HotplugStatus), BackendNodes.StatusConnected, tx);
         _ = xs.Remove(be.Node(BackendNodes.HotplugError), tx); // a stale one from an earlier failed add
     });

@@ -37,6 +37,8 @@ internal sealed class ExportedDevice : IDisposable
     /// <summary>/dev/loopN when the exported device is a loop device we created (the "node" Xen's block remove reads).</summary>
     public string? LoopPath => loop?.Path;
     public DiskseqRecord Record { get; }
+    /// <summary>"strict" or "legacy" for a device-mapper disk (the ABI DmControl probed), else null.</summary>
+    public string? DmAbi => dm is null ? null : dm.Abi == DeviceMapper.DmAbi.Strict ? "strict" : "legacy";
 
     internal static ExportedDevice Create(OpenedDisk disk, AccessMode mode, BackendPath be)
     {

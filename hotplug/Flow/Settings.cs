@@ -4,7 +4,8 @@ using System.Globalization;
 namespace BlockDiskseq.Flow;
 
 /// <summary>The environment knobs (docs/design.md, README "Environment").</summary>
-internal sealed record Settings(TimeSpan Timeout, string XenBackendSysfsRoot)
+/// <param name="DiskseqTestOffset">TestHooks.DiskseqOffset: 0 except in the lab's refusal scenario.</param>
+internal sealed record Settings(TimeSpan Timeout, string XenBackendSysfsRoot, ulong DiskseqTestOffset = 0)
 {
     internal const string TimeoutVariable = "BLOCK_DISKSEQ_TIMEOUT";
     internal const string XenBackendSysfsVariable = "BLOCK_DISKSEQ_XEN_BACKEND_SYSFS";
@@ -19,7 +20,8 @@ internal sealed record Settings(TimeSpan Timeout, string XenBackendSysfsRoot)
         string? timeout = env(TimeoutVariable);
         return new Settings(
             timeout is null ? DefaultTimeout : ParseTimeout(timeout, TimeoutVariable),
-            env(XenBackendSysfsVariable) is { Length: > 0 } root ? root : "/sys");
+            env(XenBackendSysfsVariable) is { Length: > 0 } root ? root : "/sys",
+            TestHooks.DiskseqOffset(env));
     }
 
     /// <summary>Seconds, digits with an optional fraction ("30", "0.5"); no sign, no exponent, no spaces.</summary>

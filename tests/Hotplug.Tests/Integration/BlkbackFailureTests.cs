@@ -27,6 +27,26 @@ public sealed class BlkbackFailureTests : IDisposable
         AssertFailedCleanly(add, be, image, $"blkback failed to open the device: error/{be.Relative}/error: 19 creating vbd structure");
     }
 
+    /// <summary>The lab's refusal hook: the series blkback compares the written diskseq with the device's.</summary>
+    [IntegrationFact]
+    public void TestHookDiskseqOffsetMakesASeriesBlkbackRefuse()
+    {
+        TestImage image = world.Image();
+        TestBackend be = world.Backend(25, 51712, image.Path);
+        var env = world.LibxlEnvironment(be);
+        env[BlockDiskseq.Flow.TestHooks.GateVariable] = BlockDiskseq.Flow.TestHooks.GateValue;
+        env[BlockDiskseq.Flow.TestHooks.DiskseqOffsetVariable] = "1";
+
+        HotplugResult add = world.Run(["add"], env);
+
+        Assert.True(add.ExitCode == 1, add.ToString());
+        Assert.Contains("19 creating vbd structure (a diskseq-checking blkback: the device it opened did not carry the diskseq we wrote)",
+            be["hotplug-error"]);
+        Assert.Contains("test hook BLOCK_DISKSEQ_TEST_DISKSEQ_OFFSET: writing diskseq", add.Stderr);
+        Assert.Null(be["physical-device"]);
+        Assert.Equal(0, HotplugHarness.LoopsLeft(image));
+    }
+
     [IntegrationTheory]
     [InlineData(BlkbackFlavour.Series)]
     [InlineData(BlkbackFlavour.Mainline)]

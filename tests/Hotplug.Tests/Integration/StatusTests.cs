@@ -28,6 +28,8 @@ public sealed class StatusTests : IDisposable
         Assert.Contains($"  physical-device       {be["physical-device"]}\n", status.Stdout);
         Assert.Contains($"    loop {be["physical-device"]} {diskseq}: alive, diskseq {diskseq} as recorded, backed by {image.Path}\n", status.Stdout);
         Assert.Contains("  blkback               holds the device (opened = 1)\n", status.Stdout);
+        Assert.Contains("  waited via            opened\n", status.Stdout);
+        Assert.DoesNotContain("dm ABI", status.Stdout);
 
         be.Blkback!.Shutdown();
         HotplugResult after = world.Run(["status", be.Absolute], world.LibxlEnvironment(null));
@@ -52,6 +54,7 @@ public sealed class StatusTests : IDisposable
         Assert.Contains($"{second.Relative}\n", status.Stdout);
         Assert.Contains($"  blkback               holds {second["physical-device"]} ({world.SysfsRoot}/bus/xen-backend/devices/vbd-62-51728/physical_device)", status.Stdout);
         Assert.Contains("  blkback               does not hold a device (opened = 0)", status.Stdout);
+        Assert.Contains("  waited via            sysfs\n", status.Stdout);
     }
 
     [IntegrationFact]
