@@ -294,6 +294,30 @@ wait_gone() {
     done
 }
 
+# kill_during_add GUEST TARGET POINT: `xl create` of GUEST with TARGET as its disk while the
+# registry's kill wrapper (dom0/block-diskseq-kill) SIGKILLs block-diskseq at POINT of its `add`.
+# Fails the scenario unless the kill landed and the create failed; returns 0 when the kill landed.
+kill_during_add() {
+    local guest=$1 target=$2 point=$3 report
+    echo "$point" >/run/lab/kill-point
+    rm -f /run/lab/kill-report
+    guest_config "$guest" hold "$(disk_spec rw "$target")"
+    if xl_create "$guest"; then
+        fail "xl create succeeded although the script was run to be killed at $point"
+        xl destroy "$guest"
+    fi
+    rm -f /run/lab/kill-point
+    report=$(cat /run/lab/kill-report 2>/dev/null)
+    say "kill at $point: ${report:-no report}; xl said: script: $(xl_error "$guest")"
+    case $report in
+    killed*) return 0 ;;
+    *)
+        fail "the kill at $point did not land: ${report:-no report}"
+        return 1
+        ;;
+    esac
+}
+
 # xl_destroy NAME: sets DESTROY_TIME.
 xl_destroy() {
     local start rc
