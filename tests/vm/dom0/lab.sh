@@ -4,8 +4,8 @@
 # lab_end prints the line tests/vm/run reads: "LAB: RESULT NAME PASS|FAIL time=S key=S ...",
 # preceded by one "LAB: REASON NAME text" line per failed check.
 
-# From `xl create` to the guest's first report: 10-15 s under TCG on 2 cores; generous for a busy host.
-GUEST_REPORT_TIMEOUT=90
+# From `xl create` to a guest's report: 5-15 s under TCG on 2 cores, up to 40 s on a busy host.
+GUEST_REPORT_TIMEOUT=60
 # From the guest's last report (or `xl destroy`) to the domain being gone with its devices removed.
 DOMAIN_GONE_TIMEOUT=30
 POLL_INTERVAL=0.2
@@ -32,7 +32,12 @@ fail() {
 check() {
     local description=$1
     shift
-    if "$@"; then say "ok: $description"; else fail "$description"; fi
+    if "$@"; then
+        say "ok: $description"
+    else
+        fail "$description"
+        return 1
+    fi
 }
 
 metric() {
@@ -106,6 +111,16 @@ no_loop_of() { [ -z "$(loops_of "$1")" ]; }
 vbd_backends() { xenstore-list /local/domain/0/backend/vbd 2>/dev/null; return 0; }
 
 no_backend_of() { ! xenstore-exists "/local/domain/0/backend/vbd/$1" 2>/dev/null; }
+
+# After a failed scenario: its guests are destroyed (libxl runs the hotplug `remove`), so that
+# lab_check_clean sees what that leaves and the next scenario starts clean.
+destroy_leftover_guests() {
+    local domain
+    for domain in $(xl list | awk 'NR > 2 { print $1 }'); do
+        say "destroying $domain, left by the failed scenario"
+        xl destroy "$domain"
+    done
+}
 
 # What every scenario must leave behind: its guests gone, no loop or dm device and no vbd backend
 # that was not there before it started, no hotplug program still running.
@@ -224,12 +239,18 @@ xl_error() { sed -n 's/.*script: //p' "$LAB_TMP/$1.create.err" | head -n 1; }
 
 console_of() { echo "/var/log/xen/console/guest-$1.log"; }
 
-# wait_console NAME REGEX [TIMEOUT]: until the guest's console has a line matching REGEX.
+# wait_console NAME REGEX: until the guest's console has a line matching REGEX. Gives up at once
+# when the guest reported that its disks never appeared: nothing else will come then.
 wait_console() {
-    local name=$1 regex=$2 deadline=$(($(now_us) + ${3:-$GUEST_REPORT_TIMEOUT} * 1000000))
-    until grep -qE "$regex" "$(console_of "$name")" 2>/dev/null; do
+    local name=$1 regex=$2 console deadline=$(($(now_us) + GUEST_REPORT_TIMEOUT * 1000000))
+    console=$(console_of "$name")
+    until grep -qE "$regex" "$console" 2>/dev/null; do
+        if grep -q "LABGUEST: missing disks" "$console" 2>/dev/null; then
+            fail "$name: $(grep -m 1 -o 'missing disks.*' "$console" | tr -d '\r')"
+            return 1
+        fi
         if [ "$(now_us)" -gt "$deadline" ]; then
-            say "no '$regex' on $name's console"
+            fail "$name: no '$regex' on its console after ${GUEST_REPORT_TIMEOUT}s"
             return 1
         fi
         sleep $POLL_INTERVAL
@@ -241,7 +262,7 @@ wait_console_count() {
     local name=$1 regex=$2 count=$3 deadline=$(($(now_us) + GUEST_REPORT_TIMEOUT * 1000000))
     until [ "$(grep -cE "$regex" "$(console_of "$name")" 2>/dev/null)" -ge "$count" ]; do
         if [ "$(now_us)" -gt "$deadline" ]; then
-            say "fewer than $count '$regex' on $name's console"
+            fail "$name: fewer than $count '$regex' on its console after ${GUEST_REPORT_TIMEOUT}s"
             return 1
         fi
         sleep $POLL_INTERVAL
@@ -250,8 +271,8 @@ wait_console_count() {
 
 # expect_marker NAME DISK MARKER: waits for the guest's report of DISK's first sector and checks it.
 expect_marker() {
-    wait_console "$1" "LABGUEST: read $2 "
-    check "guest $1 read dom0's marker on $2" [ "$(console_field "$1" "LABGUEST: read $2 ([^[:space:]]*)")" = "$3" ]
+    wait_console "$1" "LABGUEST: read $2 " &&
+        check "guest $1 read dom0's marker on $2" [ "$(console_field "$1" "LABGUEST: read $2 ([^[:space:]]*)")" = "$3" ]
 }
 
 # The part of the guest's report matching REGEX (first match), e.g. "LABGUEST: read xvda (.*)".
@@ -266,11 +287,35 @@ wait_gone() {
     local deadline=$(($(now_us) + DOMAIN_GONE_TIMEOUT * 1000000))
     until domain_gone "$1"; do
         if [ "$(now_us)" -gt "$deadline" ]; then
-            say "domain $1 still there after ${DOMAIN_GONE_TIMEOUT}s"
+            fail "domain $1 still there after ${DOMAIN_GONE_TIMEOUT}s"
             return 1
         fi
         sleep $POLL_INTERVAL
     done
+}
+
+# kill_during_add GUEST TARGET POINT: `xl create` of GUEST with TARGET as its disk while the
+# registry's kill wrapper (dom0/block-diskseq-kill) SIGKILLs block-diskseq at POINT of its `add`.
+# Fails the scenario unless the kill landed and the create failed; returns 0 when the kill landed.
+kill_during_add() {
+    local guest=$1 target=$2 point=$3 report
+    echo "$point" >/run/lab/kill-point
+    rm -f /run/lab/kill-report
+    guest_config "$guest" hold "$(disk_spec rw "$target")"
+    if xl_create "$guest"; then
+        fail "xl create succeeded although the script was run to be killed at $point"
+        xl destroy "$guest"
+    fi
+    rm -f /run/lab/kill-point
+    report=$(cat /run/lab/kill-report 2>/dev/null)
+    say "kill at $point: ${report:-no report}; xl said: script: $(xl_error "$guest")"
+    case $report in
+    killed*) return 0 ;;
+    *)
+        fail "the kill at $point did not land: ${report:-no report}"
+        return 1
+        ;;
+    esac
 }
 
 # xl_destroy NAME: sets DESTROY_TIME.

@@ -15,9 +15,9 @@ scenario() {
     loop=$(loops_of "$image")
     check "a loop device backs the image while the guest runs" [ -n "$loop" ]
     check "the loop device's read-only flag is $ro" [ "$(cat "/sys/block/$loop/ro" 2>/dev/null)" = $ro ]
-    expect_marker "$guest" xvda "$marker"
+    expect_marker "$guest" xvda "$marker" || return
     metric guest-read "$(elapsed_s "$CREATE_START")"
-    wait_console "$guest" "LABGUEST: (wrote|write-failed|write-refused|write-succeeded) xvda"
+    wait_console "$guest" "LABGUEST: (wrote|write-failed|write-refused|write-succeeded) xvda" || return
     console=$(console_of "$guest")
     if [ "$access" = rw ]; then
         check "the guest wrote to its disk" grep -q "LABGUEST: wrote xvda" "$console"
@@ -25,7 +25,8 @@ scenario() {
         check "the guest sees a read-only disk" grep -q "LABGUEST: ro xvda 1" "$console"
         check "the guest's write failed" grep -q "LABGUEST: write-refused xvda" "$console"
     fi
-    wait_gone "$guest" && metric gone "$(elapsed_s "$CREATE_START")"
+    wait_gone "$guest" || return
+    metric gone "$(elapsed_s "$CREATE_START")"
     check "sector 1 of the image holds '$written'" [ "$(guest_data_in "$image")" = "$written" ]
     check "no loop device left on the image" within 5 no_loop_of "$image"
 }

@@ -3,27 +3,31 @@
 # opened: blkback's physical_device in sysfs gives its major:minor, /sys/dev/block/M:m/diskseq its
 # sequence number; physical-device in Xenstore names the same device.
 scenario() {
-    local guest=$LAB_NAME image=/data/$LAB_NAME-file.img device_image=/data/$LAB_NAME-dev.img
-    local loop domid devid be opened seq
+    local image=/data/$LAB_NAME-file.img device_image=/data/$LAB_NAME-dev.img loop
     make_image "$image" 16 "$LAB_NAME-file-$RANDOM"
     make_image "$device_image" 16 "$LAB_NAME-dev-$RANDOM"
     loop=$(losetup -f --show "$device_image")
-    if start_guest "$guest" hold "$(disk_spec rw "$image" xvda)" "$(disk_spec rw "$loop" xvdb)"; then
-        domid=$(domid_of "$guest")
-        expect_marker "$guest" xvda "$(marker_in "$image")"
-        expect_marker "$guest" xvdb "$(marker_in "$device_image")"
-        for devid in 51712 51728; do
-            be=$(backend_of "$domid" "$devid")
-            opened=$(cat "/sys/bus/xen-backend/devices/vbd-$domid-$devid/physical_device" 2>/dev/null)
-            seq=$(cat "/sys/dev/block/$(decimal_device "$opened")/diskseq" 2>/dev/null)
-            say "vbd $devid: blkback opened $opened (diskseq $seq); Xenstore physical-device" \
-                "$(xenstore-read "$be/physical-device" 2>&1), diskseq $(xenstore-read "$be/diskseq" 2>&1)"
-            check "vbd $devid: physical-device names the device blkback opened" \
-                same_nonempty "$opened" "$(xenstore-read "$be/physical-device")"
-            check "vbd $devid: diskseq is that device's diskseq" \
-                same_nonempty "$seq" "$(printf '%d' "0x$(xenstore-read "$be/diskseq")")"
-        done
-        xl destroy "$guest"
-    fi
+    check_backends_of "$LAB_NAME"
+    xl destroy "$LAB_NAME" 2>/dev/null
     losetup -d "$loop"
+}
+
+check_backends_of() {
+    local guest=$1 domid devid be opened seq
+    start_guest "$guest" hold "$(disk_spec rw "$image" xvda)" "$(disk_spec rw "$loop" xvdb)" || return
+    domid=$(domid_of "$guest")
+    # Both disks readable in the guest: blkback has opened both devices.
+    expect_marker "$guest" xvda "$(marker_in "$image")" || return
+    expect_marker "$guest" xvdb "$(marker_in "$device_image")" || return
+    for devid in 51712 51728; do
+        be=$(backend_of "$domid" "$devid")
+        opened=$(cat "/sys/bus/xen-backend/devices/vbd-$domid-$devid/physical_device" 2>/dev/null)
+        seq=$(cat "/sys/dev/block/$(decimal_device "$opened")/diskseq" 2>/dev/null)
+        say "vbd $devid: blkback opened $opened (diskseq $seq); Xenstore physical-device" \
+            "$(xenstore-read "$be/physical-device" 2>&1), diskseq $(xenstore-read "$be/diskseq" 2>&1)"
+        check "vbd $devid: physical-device names the device blkback opened" \
+            same_nonempty "$opened" "$(xenstore-read "$be/physical-device")"
+        check "vbd $devid: diskseq is that device's diskseq" \
+            same_nonempty "$seq" "$(printf '%d' "0x$(xenstore-read "$be/diskseq")")"
+    done
 }

@@ -31,13 +31,14 @@ scenario() {
     check "status: add waited via $(expected_wait_path)" [ "$(status_field "$guest" 51712 "waited via")" = "$(expected_wait_path)" ]
     check "the slice has $SECTORS sectors" [ "$(cat "/sys/block/$dev/size" 2>/dev/null)" = $SECTORS ]
     check "the slice's last sector is the window's last" [ "$(marker_at "/dev/$dev" $((SECTORS - 1)))" = window-end ]
-    expect_marker "$guest" xvda "window-start"
+    expect_marker "$guest" xvda "window-start" || return
     # blkback writes `sectors` when the frontend connects, so after the guest has read its disk.
     check "blkback reports $SECTORS sectors to the guest" \
         [ "$(xenstore-read "$(backend_of "$(domid_of "$guest")" 51712)/sectors" 2>/dev/null)" = $SECTORS ]
-    wait_console "$guest" "LABGUEST: (wrote|write-failed) xvda"
+    wait_console "$guest" "LABGUEST: (wrote|write-failed) xvda" || return
     check "the guest wrote to its slice" grep -q "LABGUEST: wrote xvda" "$(console_of "$guest")"
-    wait_gone "$guest" && metric gone "$(elapsed_s "$CREATE_START")"
+    wait_gone "$guest" || return
+    metric gone "$(elapsed_s "$CREATE_START")"
     check "the guest's sector 1 is image sector $((OFFSET + 1))" [ "$(data_at "$image" $((OFFSET + 1)))" = guest-wrote:xvda ]
     check "image sector 1 is untouched" [ -z "$(data_at "$image" 1)" ]
     check "the markers outside the window are untouched" \

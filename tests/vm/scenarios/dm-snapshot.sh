@@ -29,10 +29,11 @@ scenario() {
     else
         fail "no dm device $name while the guest runs (dmsetup ls: $(our_dm_devices | tr '\n' ' '))"
     fi
-    expect_marker "$guest" xvda "$marker"
-    wait_console "$guest" "LABGUEST: (wrote|write-failed) xvda"
+    expect_marker "$guest" xvda "$marker" || return
+    wait_console "$guest" "LABGUEST: (wrote|write-failed) xvda" || return
     check "the guest wrote to its snapshot disk" grep -q "LABGUEST: wrote xvda" "$(console_of "$guest")"
-    wait_gone "$guest" && metric gone "$(elapsed_s "$CREATE_START")"
+    wait_gone "$guest" || return
+    metric gone "$(elapsed_s "$CREATE_START")"
     check "the guest's write landed in the COW" file_contains "$cow" "guest-wrote:xvda"
     check "the origin is unchanged" [ "$(checksum "$origin")" = "$before" ]
     check "no dm device left" within 5 no_dm_left

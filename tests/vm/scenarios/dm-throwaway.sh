@@ -18,10 +18,11 @@ scenario() {
     say "COW loop device(s): $(loop_devices | grep '/var/tmp/' | tr '\n' ' ')"
     check "a loop device backs an unnamed file in /var/tmp" [ -n "$cow_loops" ]
     check "/var/tmp lists no file" [ -z "$(ls -A /var/tmp)" ]
-    expect_marker "$guest" xvda "$marker"
-    wait_console "$guest" "LABGUEST: (wrote|write-failed) xvda"
+    expect_marker "$guest" xvda "$marker" || return
+    wait_console "$guest" "LABGUEST: (wrote|write-failed) xvda" || return
     check "the guest wrote to its throwaway disk" grep -q "LABGUEST: wrote xvda" "$(console_of "$guest")"
-    wait_gone "$guest" && metric gone "$(elapsed_s "$CREATE_START")"
+    wait_gone "$guest" || return
+    metric gone "$(elapsed_s "$CREATE_START")"
     check "no dm device left" within 5 no_dm_left
     check "no loop device left on a /var/tmp file" within 5 eval '[ -z "$(loop_devices | grep " /var/tmp/")" ]'
     check "no loop device left on the origin" within 5 no_loop_of "$origin"

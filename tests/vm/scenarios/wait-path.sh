@@ -22,7 +22,7 @@ scenario() {
     loop=$(loops_of "$image")
     check "the loop device is delete-on-close (autoclear)" [ "$(cat "/sys/block/$loop/loop/autoclear" 2>/dev/null)" = 1 ]
     check "no block-diskseq process is left after xl create" [ -z "$(pidof block-diskseq)" ]
-    expect_marker "$guest" xvda "$marker"
+    expect_marker "$guest" xvda "$marker" || return
     xl_destroy "$guest"
     wait_gone "$guest"
     check "autoclear freed the loop device" within 5 no_loop_of "$image"
