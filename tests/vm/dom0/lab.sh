@@ -6,6 +6,8 @@
 
 # From `xl create` to a guest's report: 5-15 s under TCG on 2 cores, up to 40 s on a busy host.
 GUEST_REPORT_TIMEOUT=60
+# From `xl block-attach` to the running guest's report of the new disk: 1-3 s, 10 s on a busy host.
+HOTPLUG_REPORT_TIMEOUT=30
 # From the guest's last report (or `xl destroy`) to the domain being gone with its devices removed.
 DOMAIN_GONE_TIMEOUT=30
 POLL_INTERVAL=0.2
@@ -239,10 +241,11 @@ xl_error() { sed -n 's/.*script: //p' "$LAB_TMP/$1.create.err" | head -n 1; }
 
 console_of() { echo "/var/log/xen/console/guest-$1.log"; }
 
-# wait_console NAME REGEX: until the guest's console has a line matching REGEX. Gives up at once
-# when the guest reported that its disks never appeared: nothing else will come then.
+# wait_console NAME REGEX [TIMEOUT]: until the guest's console has a line matching REGEX. Gives up
+# at once when the guest reported that its disks never appeared: nothing else will come then.
 wait_console() {
-    local name=$1 regex=$2 console deadline=$(($(now_us) + GUEST_REPORT_TIMEOUT * 1000000))
+    local name=$1 regex=$2 timeout=${3:-$GUEST_REPORT_TIMEOUT} console deadline
+    deadline=$(($(now_us) + timeout * 1000000))
     console=$(console_of "$name")
     until grep -qE "$regex" "$console" 2>/dev/null; do
         if grep -q "LABGUEST: missing disks" "$console" 2>/dev/null; then
@@ -250,19 +253,20 @@ wait_console() {
             return 1
         fi
         if [ "$(now_us)" -gt "$deadline" ]; then
-            fail "$name: no '$regex' on its console after ${GUEST_REPORT_TIMEOUT}s"
+            fail "$name: no '$regex' on its console after ${timeout}s"
             return 1
         fi
         sleep $POLL_INTERVAL
     done
 }
 
-# wait_console_count NAME REGEX COUNT: until the guest's console has COUNT lines matching REGEX.
+# wait_console_count NAME REGEX COUNT: until the running guest's console has COUNT lines matching
+# REGEX (hot-plug reports).
 wait_console_count() {
-    local name=$1 regex=$2 count=$3 deadline=$(($(now_us) + GUEST_REPORT_TIMEOUT * 1000000))
+    local name=$1 regex=$2 count=$3 deadline=$(($(now_us) + HOTPLUG_REPORT_TIMEOUT * 1000000))
     until [ "$(grep -cE "$regex" "$(console_of "$name")" 2>/dev/null)" -ge "$count" ]; do
         if [ "$(now_us)" -gt "$deadline" ]; then
-            fail "$name: fewer than $count '$regex' on its console after ${GUEST_REPORT_TIMEOUT}s"
+            fail "$name: fewer than $count '$regex' on its console after ${HOTPLUG_REPORT_TIMEOUT}s"
             return 1
         fi
         sleep $POLL_INTERVAL

@@ -21,7 +21,7 @@ scenario() {
             break
         fi
         attach_times+=("$(elapsed_s "$start")")
-        wait_console "$guest" "LABGUEST: read xvdb round-$round([[:space:]]|$)" || break
+        wait_console "$guest" "LABGUEST: read xvdb round-$round([[:space:]]|$)" "$HOTPLUG_REPORT_TIMEOUT" || break
         seen_times+=("$(elapsed_s "$start")")
         start=$(now_us)
         if ! xl block-detach "$guest" xvdb 2>"$LAB_TMP/detach.err"; then

@@ -23,7 +23,7 @@ scenario() {
         fi
         attach_times+=("$(elapsed_s "$start")")
         dm_exists "block-diskseq-$domid-51728-snap" || fail "round $round: no dm device block-diskseq-$domid-51728-snap"
-        wait_console "$guest" "LABGUEST: read xvdb round-$round([[:space:]]|$)" || break
+        wait_console "$guest" "LABGUEST: read xvdb round-$round([[:space:]]|$)" "$HOTPLUG_REPORT_TIMEOUT" || break
         start=$(now_us)
         if ! xl block-detach "$guest" xvdb 2>"$LAB_TMP/detach.err"; then
             fail "round $round: xl block-detach failed: $(tail -n 1 "$LAB_TMP/detach.err")"
