@@ -200,8 +200,10 @@ public sealed class XenstoreServer : IDisposable
                     return;
                 }
                 connections.Add(connection, thread);
+                // Started under the lock: Dispose joins every registered thread, and Join on a thread
+                // that was never started throws ThreadStateException.
+                thread.Start();
             }
-            thread.Start();
         }
     }
 
