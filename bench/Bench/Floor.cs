@@ -13,16 +13,12 @@ namespace BlockDiskseq.Bench;
 /// writing diskseq and physical-device, and wait for blkback's "opened". Add an exec of /bin/true for the
 /// process the toolstack must start, and that is the floor the report compares against.
 /// </summary>
-internal static partial class Floor
+internal static class Floor
 {
-    [System.Runtime.InteropServices.LibraryImport("libc.so.6", StringMarshalling = System.Runtime.InteropServices.StringMarshalling.Utf8)]
-    private static partial int setenv(string name, string value, int overwrite);
-
     public static Sample MeasureAdd(World world, int runs)
     {
         // libxenstore reads the C environment; Environment.SetEnvironmentVariable only changes .NET's copy.
-        if (setenv("XENSTORED_PATH", world.Server.SocketPath, 1) != 0)
-            throw new InvalidOperationException("setenv XENSTORED_PATH failed");
+        XenstoreInterop.Tests.NativeEnvironment.Set("XENSTORED_PATH", world.Server.SocketPath);
         var times = new List<double>();
         for (int i = 0; i < runs; i++)
         {
