@@ -19,13 +19,13 @@ internal static class Add
             return;
         AddRequest request = AddRequest.Read(xs, be);
         using OpenedDisk disk = OpenedDisk.Open(request.Parameters, request.Mode);
-        using BlkbackWait? wait = invocation.NoWait ? null : BlkbackWait.Start(xs, be, request, invocation.Settings);
+        BlkbackWait? wait = invocation.NoWait ? null : BlkbackWait.For(be, request, invocation.Settings);
         var notes = new ExportNotes(wait?.Path ?? BlkbackWait.NoWaitPath, invocation.Settings.DiskseqTestOffset);
         using ExportedDevice export = Export(xs, be, request.Mode, disk, notes, deadline);
         Log.Step($"wrote physical-device {export}");
         try
         {
-            wait?.UntilHeld(export.Device, deadline);
+            wait?.UntilHeld(xs, export.Device, deadline);
         }
         catch
         {
@@ -59,7 +59,9 @@ internal static class Add
         Log.Step("locked the backing objects");
         foreach (OpenedUse use in disk.Uses)
             Sharing.Check(xs, be, mode == AccessMode.WriteUnchecked ? mode : use.Mode, use.Target); // w! skips all, as Xen's "!"
+        Log.Step("sharing checks passed");
         ExportedDevice export = ExportedDevice.Create(disk, mode, be);
+        Log.Step($"created {export.Record}");
         try
         {
             ExportNodes.Write(xs, be, export, notes);

@@ -45,7 +45,7 @@ internal static class Remove
             xs.Write(recordNode, left.ToString());
             throw new HotplugFailure($"could not tear down {left} (see the log); kept in {recordNode}");
         }
-        _ = xs.Remove(BackendNodes.Path(be.Path, BackendNodes.OwnDirectory));
+        xs.Delete(BackendNodes.Path(be.Path, BackendNodes.OwnDirectory));
         Log.Info($"removed {record}");
     }
 

@@ -70,6 +70,20 @@ public sealed unsafe partial class Xenstore
         return XenstoreException.FoundOrThrow(removed, "xs_rm", path);
     }
 
+    /// <summary>
+    /// Removes the node and everything below it if it is there: one request, where <see cref="Remove"/> takes
+    /// two to tell whether it existed. The daemon answers OK for a missing node whose parent exists and
+    /// ENOENT for a missing parent; both mean "not there any more".
+    /// </summary>
+    public void Delete(string path, XenstoreTransaction? tx = null)
+    {
+        uint t = TransactionId(tx);
+        bool removed;
+        fixed (byte* cpath = CString(path))
+            removed = LibXenstore.xs_rm(Handle, t, cpath);
+        _ = XenstoreException.FoundOrThrow(removed, "xs_rm", path);
+    }
+
     /// <summary>The names (not paths) of the node's children; null when the node does not exist.</summary>
     public IReadOnlyList<string>? TryList(string path, XenstoreTransaction? tx = null)
     {

@@ -32,18 +32,25 @@ internal static class LocalUsage
         return found;
     }
 
-    // sysfs shows a loop/ directory under /sys/block/loopN only while a file is bound: a cheap prefilter.
+    // sysfs shows a loop/ directory under /sys/block/loopN only while a file is bound: a cheap prefilter,
+    // one statx per loop device, relative to the directory's fd (DirectoryNames says why not .NET's
+    // enumerator). Hosts that start many VMs keep a hundred loop devices or more, so this loop is most of
+    // what a sharing check costs (about 5 us a device).
     private static IEnumerable<string> BoundLoopNames()
     {
         string block = $"{Sysfs.Root}/block";
-        if (!Directory.Exists(block))
-            throw new HotplugFailure($"{block} does not exist: cannot look for loop devices backed by the file");
-        foreach (string dir in Directory.EnumerateDirectories(block, "loop*"))
+        using SafeFd dir = NativeException.Check(LibC.open(block, LibC.O_RDONLY | LibC.O_DIRECTORY | LibC.O_CLOEXEC, 0), "open", block);
+        foreach (string name in DirectoryNames.Read(dir, block, name => name.StartsWith("loop"u8)))
         {
-            string name = Path.GetFileName(dir);
-            if (LoopDevice.IsLoopName(name) && Directory.Exists($"{dir}/loop"))
+            if (LoopDevice.IsLoopName(name) && Exists(dir, $"{name}/loop"))
                 yield return name;
         }
+    }
+
+    private static unsafe bool Exists(SafeFd dir, string relativePath)
+    {
+        LibC.statx_t st;
+        return LibC.statx(dir, relativePath, LibC.AT_SYMLINK_NOFOLLOW, 0, &st) == 0;
     }
 
     private static DeviceNumber? LoopBackingIs(string name, ulong stDev, ulong stIno)

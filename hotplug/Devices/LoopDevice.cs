@@ -188,9 +188,9 @@ internal sealed class LoopDevice : IDisposable
         return null;
     }
 
-    internal static bool IsLoopName(string name)
+    internal static bool IsLoopName(ReadOnlySpan<char> name)
         => name.Length > 4 && name.StartsWith("loop", StringComparison.Ordinal)
-           && name.AsSpan(4).IndexOfAnyExceptInRange('0', '9') < 0 && (name.Length == 5 || name[4] != '0');
+           && name[4..].IndexOfAnyExceptInRange('0', '9') < 0 && (name.Length == 5 || name[4] != '0');
 
     /// <summary>True while a backing file is bound (LOOP_GET_STATUS64 answers ENXIO once it is not).</summary>
     public bool IsBound => TryGetStatus(Fd, Path, out _);

@@ -12,9 +12,11 @@ namespace BlockDiskseq.Flow;
 /// - mainline has no such node; blkback creates the sysfs attribute
 ///   bus/xen-backend/devices/vbd-DOMID-DEVID/physical_device right after opening (protocol.md 5.6): poll for it.
 /// Either way the backend moving to Closing/Closed, or blkback's error node appearing, means it failed.
-/// Watches are registered before our transaction so no change can slip between the write and the wait.
+/// The watches go on after our transaction, not before: every condition is a state that is read again
+/// after its watch exists (each watch fires once when set), so nothing can slip between the write and the
+/// wait, and the requests before it don't pay for libxenstore's reader thread, which the first watch starts.
 /// </summary>
-internal sealed class BlkbackWait : IDisposable
+internal sealed class BlkbackWait
 {
     private const string Token = "block-diskseq";
     /// <summary>The values of BackendNodes.WaitPath: which signal add waited for.</summary>
@@ -29,26 +31,23 @@ internal sealed class BlkbackWait : IDisposable
     private static readonly TimeSpan FirstPoll = TimeSpan.FromMilliseconds(1);
     private static readonly TimeSpan LongestPoll = TimeSpan.FromMilliseconds(16);
 
-    private readonly Xenstore xs;
     private readonly BackendPath be;
     private readonly string? blkbackErrorBefore;
     /// <summary>null on a series kernel (we watch opened), else the sysfs attribute to wait for.</summary>
     private readonly string? sysfsAttribute;
-    private readonly string[] watched;
 
     /// <summary>OpenedPath (series blkback) or SysfsPath (mainline).</summary>
     public string Path => sysfsAttribute is null ? OpenedPath : SysfsPath;
 
-    private BlkbackWait(Xenstore xs, BackendPath be, string? blkbackErrorBefore, string? sysfsAttribute, string[] watched)
+    private BlkbackWait(BackendPath be, string? blkbackErrorBefore, string? sysfsAttribute)
     {
-        this.xs = xs;
         this.be = be;
         this.blkbackErrorBefore = blkbackErrorBefore;
         this.sysfsAttribute = sysfsAttribute;
-        this.watched = watched;
     }
 
-    internal static BlkbackWait Start(Xenstore xs, BackendPath be, AddRequest request, Settings settings)
+    /// <summary>Picks the wait path from what add read before exporting anything: an opened node or none.</summary>
+    internal static BlkbackWait For(BackendPath be, AddRequest request, Settings settings)
     {
         bool series = request.Opened switch
         {
@@ -58,46 +57,49 @@ internal sealed class BlkbackWait : IDisposable
                 + "physical-device was written; expected '0' (or no node on kernels without the diskseq series)"),
         };
         string? sysfs = series ? null : settings.BlkbackPhysicalDeviceAttribute(be);
-        string[] watched = series
-            ? [be.Node(BackendNodes.State), be.BlkbackErrorNode, be.Node(BackendNodes.Opened)]
-            : [be.Node(BackendNodes.State), be.BlkbackErrorNode];
-        var wait = new BlkbackWait(xs, be, request.BlkbackError, sysfs, watched);
-        foreach (string path in watched)
-            xs.Watch(path, Token);
         Log.Step(series ? "wait path: opened (blkback writes the opened node: watching it)"
             : $"wait path: sysfs (no opened node, mainline blkback: polling {sysfs})");
-        return wait;
+        return new BlkbackWait(be, request.BlkbackError, sysfs);
     }
 
-    /// <summary>Returns once blkback holds <paramref name="device"/>; throws HotplugFailure otherwise.</summary>
-    internal void UntilHeld(DeviceNumber device, Deadline deadline)
+    /// <summary>
+    /// Returns once blkback holds <paramref name="device"/>; throws HotplugFailure otherwise. Two watches: the
+    /// backend directory (state and opened) and blkback's error node. A node is read only when an event names
+    /// it (or the directory itself: the first event, or the directory going away), so blkback's other writes
+    /// under the backend cost nothing.
+    /// </summary>
+    internal void UntilHeld(Xenstore xs, DeviceNumber device, Deadline deadline)
     {
+        xs.Watch(be.Path, Token);
+        xs.Watch(be.BlkbackErrorNode, Token);
+        var nodes = new WatchedNodes(be, sysfsAttribute is null);
         TimeSpan poll = FirstPoll;
         while (true)
         {
-            if (IsHeld(device))
+            TimeSpan wake = sysfsAttribute is null ? deadline.Remaining : Min(poll, deadline.Remaining);
+            // Everything already queued is taken at once, so a burst of events costs one read per node.
+            for (XenstoreWatchEvent? e = xs.WaitForWatchEvent(wake); e is not null; e = xs.WaitForWatchEvent(TimeSpan.Zero))
+                nodes.Changed(e.Value.Path);
+            nodes.ReadStale(xs);
+            if (IsHeld(nodes.Opened, device))
                 return;
-            CheckNotFailed();
+            CheckNotFailed(xs, nodes);
             if (deadline.Passed)
                 throw new HotplugFailure($"blkback did not open {device} within {deadline.Limit.TotalSeconds:0.###} s "
                     + $"(waited for {(sysfsAttribute is null ? be.Node(BackendNodes.Opened) + " = 1" : sysfsAttribute)})");
-            TimeSpan wake = sysfsAttribute is null ? deadline.Remaining : Min(poll, deadline.Remaining);
-            // Which watch fired does not matter: every condition is re-read after any wake-up.
-            _ = xs.WaitForWatchEvent(wake);
             poll = Min(poll * 2, LongestPoll);
         }
     }
 
-    private bool IsHeld(DeviceNumber device)
+    private bool IsHeld(WatchedNode opened, DeviceNumber device)
     {
         if (sysfsAttribute is null)
         {
-            string? opened = xs.TryRead(be.Node(BackendNodes.Opened));
-            if (opened is "1")
+            if (!opened.Known || opened.Value is "0")
+                return false;
+            if (opened.Value is "1")
                 return true;
-            if (opened is not "0")
-                throw new HotplugFailure($"{be.Node(BackendNodes.Opened)} became {Sanitise.Quote(opened)} while waiting for blkback");
-            return false;
+            throw new HotplugFailure($"{opened.Path} became {Sanitise.Quote(opened.Value)} while waiting for blkback");
         }
         string? attribute = KernelFile.TryReadText(sysfsAttribute)?.TrimEnd('\n');
         if (attribute is null)
@@ -108,19 +110,21 @@ internal sealed class BlkbackWait : IDisposable
     }
 
     /// <summary>
-    /// State first, then the error node: xenbus_dev_fatal writes the error before it switches to Closing,
-    /// so a Closing caused by blkback always shows its reason here.
+    /// The error node before the state. xenbus_dev_fatal writes the error before it switches to Closing, so
+    /// the error node read after a Closing state always shows blkback's reason, even when the event that
+    /// names the error node is still queued.
     /// </summary>
-    private void CheckNotFailed()
+    private void CheckNotFailed(Xenstore xs, WatchedNodes nodes)
     {
-        string? state = xs.TryRead(be.Node(BackendNodes.State));
-        string? error = xs.TryRead(be.BlkbackErrorNode);
-        if (error is not null && error != blkbackErrorBefore)
+        bool closing = nodes.State is { Known: true, Value: null or "5" or "6" };
+        if (closing)
+            nodes.Error.Read(xs);
+        if (nodes.Error.Value is string error && error != blkbackErrorBefore)
             throw new HotplugFailure($"blkback failed to open the device: {be.BlkbackErrorNode}: {Sanitise.Line(error)}"
                 + (sysfsAttribute is null && error.StartsWith(NoSuchDeviceError, StringComparison.Ordinal)
                     ? " (a diskseq-checking blkback: the device it opened did not carry the diskseq we wrote)" : ""));
-        if (state is null or "5" or "6")
-            throw new HotplugFailure($"backend state became {state ?? "missing"} before blkback opened the device: "
+        if (closing)
+            throw new HotplugFailure($"backend state became {nodes.State.Value ?? "missing"} before blkback opened the device: "
                 + "the toolstack is tearing it down");
     }
 
@@ -131,20 +135,4 @@ internal sealed class BlkbackWait : IDisposable
     private const string NoSuchDeviceError = "19 ";
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
-
-    public void Dispose()
-    {
-        foreach (string path in watched)
-        {
-            try
-            {
-                xs.Unwatch(path, Token);
-            }
-            catch (XenstoreException e)
-            {
-                // The connection closes at exit, which drops the watches anyway.
-                Log.Step($"unwatch {path}: {e.Message}, ignoring");
-            }
-        }
-    }
 }

@@ -55,7 +55,7 @@ internal static class ExportNodes
         if (export.DmAbi is string abi)
             xs.Write(OwnNode(be, BackendNodes.DmAbi), abi, tx);
         xs.Write(be.Node(BackendNodes.HotplugStatus), BackendNodes.StatusConnected, tx);
-        _ = xs.Remove(be.Node(BackendNodes.HotplugError), tx); // a stale one from an earlier failed add
+        xs.Delete(be.Node(BackendNodes.HotplugError), tx); // a stale one from an earlier failed add
     });
 
     /// <summary>physical-device written by us: our record (same transaction) is there and names that device.</summary>
@@ -70,13 +70,13 @@ internal static class ExportNodes
     /// </summary>
     internal static void Forget(Xenstore xs, BackendPath be)
     {
-        foreach (string key in (string[])[BackendNodes.PhysicalDevice, BackendNodes.Diskseq,
-                     BackendNodes.PhysicalDevicePath, BackendNodes.LoopNode])
-        {
-            if (xs.Remove(be.Node(key)))
-                Log.Step($"removed {key}");
-        }
+        foreach (string key in ForgottenKeys)
+            xs.Delete(be.Node(key));
+        Log.Step($"deleted {string.Join(", ", ForgottenKeys)}");
     }
+
+    private static readonly string[] ForgottenKeys =
+        [BackendNodes.PhysicalDevice, BackendNodes.Diskseq, BackendNodes.PhysicalDevicePath, BackendNodes.LoopNode];
 
     /// <summary>After a failed add: leave no half-exported device behind. Best effort: the add fails anyway.</summary>
     internal static void Undo(Xenstore xs, BackendPath be)
@@ -84,7 +84,7 @@ internal static class ExportNodes
         try
         {
             Forget(xs, be);
-            _ = xs.Remove(BackendNodes.Path(be.Path, BackendNodes.OwnDirectory));
+            xs.Delete(BackendNodes.Path(be.Path, BackendNodes.OwnDirectory));
         }
         catch (XenstoreException e)
         {

@@ -87,6 +87,27 @@ public sealed class XenstoreNodeTests : ConnectedTests
     }
 
     [Fact]
+    public void Delete_RemovesASubtreeInOneRequest()
+    {
+        Server.Write("/test/gone/leaf", "1");
+        long before = Server.RequestCount;
+
+        Client.Delete("/test/gone");
+
+        Assert.Equal(1, Server.RequestCount - before);
+        Assert.False(Server.Exists("/test/gone"));
+    }
+
+    [Fact]
+    public void Delete_MissingNodeOrParent_IsNotAnError()
+    {
+        Server.Write("/test/parent", "");
+        Client.Delete("/test/parent/missing");  // the daemon answers OK
+        Client.Delete("/test/no/parent");       // the daemon answers ENOENT
+        Assert.True(Server.Exists("/test/parent"));
+    }
+
+    [Fact]
     public void Mkdir_CreatesEmptyNodeAndKeepsExistingValue()
     {
         Server.Write("/test/kept", "value");

@@ -49,6 +49,37 @@ public sealed class AddRemoveTests : IDisposable
         Assert.Null(be.Blkback.Error);
     }
 
+    /// <summary>
+    /// The Xenstore round trips one add and one remove make, at most (the tuning of issue 6; each costs a
+    /// request to xenstored and, once a watch is set, a hand-off through libxenstore's reader thread). add:
+    /// 8 reads (physical-device, state, type, frontend-id, params, mode, opened, blkback's error), the
+    /// 12-request transaction, 2 watches, then one read per node an event names: state and opened for the
+    /// backend watch's first event, the error node for its own, opened again when blkback writes it (the
+    /// last may come in the same batch). remove: the record, 4 deletes, our directory.
+    /// </summary>
+    [IntegrationTheory]
+    [InlineData(BlkbackFlavour.Series, 26)]
+    [InlineData(BlkbackFlavour.Mainline, 24)]
+    public void AddAndRemoveMakeFewXenstoreRequests(BlkbackFlavour flavour, int addLimit)
+    {
+        TestImage image = world.Image();
+        TestBackend be = world.Backend(1, 51712, image.Path, "w", flavour);
+
+        long before = world.Server.RequestCount;
+        HotplugResult add = world.Run(be, "add");
+        long addRequests = world.Server.RequestCount - before;
+        be.Blkback!.Shutdown();
+        before = world.Server.RequestCount;
+        HotplugResult remove = world.Run(be, "remove");
+        long removeRequests = world.Server.RequestCount - before;
+
+        Assert.True(add.ExitCode == 0, add.ToString());
+        Assert.True(remove.ExitCode == 0, remove.ToString());
+        Assert.InRange(addRequests, 8 + 12 + 2, addLimit);
+        Assert.Equal(6, removeRequests);
+        Assert.Equal(0, HotplugHarness.LoopsLeft(image));
+    }
+
     [IntegrationFact]
     public void ParallelAddsOfDifferentImagesAllSucceed()
     {
