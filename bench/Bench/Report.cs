@@ -137,9 +137,7 @@ internal sealed class Report(Options options)
         }
         md.AppendLine("## Xen lab (real xl, xenstored and blkback under QEMU TCG; from tests/vm)");
         md.AppendLine();
-        md.AppendLine("```");
         md.Append(File.ReadAllText(options.LabTimings));
-        md.AppendLine("```");
     }
 
     private static string Ms(double ms) => ms.ToString(ms < 10 ? "F2" : "F1", CultureInfo.InvariantCulture) + " ms";
