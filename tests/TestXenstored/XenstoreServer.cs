@@ -23,9 +23,10 @@ public sealed class XenstoreServer : IDisposable
     private readonly Store store;
     private readonly FaultInjection faults = new();
     private readonly RequestHandler handler;
+    private readonly ServingThreads<Connection> servingThreads;
     private readonly Thread acceptor;
-    // Open connections and the thread serving each; a connection leaves when its thread ends.
-    private readonly Dictionary<Connection, Thread> connections = [];
+    // Open connections; a connection leaves when its thread has finished serving it.
+    private readonly HashSet<Connection> connections = [];
     private readonly Lock connectionsGate = new();
     private long requestCount;
     private bool disposed;
@@ -48,6 +49,7 @@ public sealed class XenstoreServer : IDisposable
         this.listener = listener;
         store = new Store(new WatchRegistry(callbacks));
         handler = new RequestHandler(store, faults);
+        servingThreads = new ServingThreads<Connection>(Serve);
         acceptor = new Thread(AcceptAll) { IsBackground = true, Name = "TestXenstored accept" };
     }
 
@@ -141,20 +143,18 @@ public sealed class XenstoreServer : IDisposable
 
     public void Dispose()
     {
-        Thread[] threads;
         lock (connectionsGate)
         {
             if (disposed)
                 return;
             disposed = true;
-            foreach (Connection connection in connections.Keys)
+            foreach (Connection connection in connections)
                 connection.Dispose();
-            threads = [.. connections.Values];
         }
         listener.Dispose(); // ends the blocked Accept
         // A thread that does not end in time is a background thread: it cannot keep the process alive.
-        foreach (Thread thread in threads.Append(acceptor))
-            _ = thread.Join(ShutdownWait);
+        _ = servingThreads.Stop(ShutdownWait);
+        _ = acceptor.Join(ShutdownWait);
         callbacks.Dispose();
         File.Delete(SocketPath);
     }
@@ -191,7 +191,6 @@ public sealed class XenstoreServer : IDisposable
                 return; // Dispose closed the listener
             }
             var connection = new Connection(client);
-            var thread = new Thread(() => Serve(connection)) { IsBackground = true, Name = "TestXenstored reader" };
             lock (connectionsGate)
             {
                 if (disposed)
@@ -199,10 +198,9 @@ public sealed class XenstoreServer : IDisposable
                     connection.Dispose();
                     return;
                 }
-                connections.Add(connection, thread);
-                // Started under the lock: Dispose joins every registered thread, and Join on a thread
-                // that was never started throws ThreadStateException.
-                thread.Start();
+                connections.Add(connection);
+                // Handed over under the lock: Dispose stops the serving threads only after it has set disposed.
+                servingThreads.Serve(connection);
             }
         }
     }
