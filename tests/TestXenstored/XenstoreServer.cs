@@ -23,6 +23,7 @@ public sealed class XenstoreServer : IDisposable
     private readonly Store store;
     private readonly FaultInjection faults = new();
     private readonly RequestHandler handler;
+    private readonly RequestLog requestLog = new();
     private readonly ServingThreads<Connection> servingThreads;
     private readonly Thread acceptor;
     // Open connections; a connection leaves when its thread has finished serving it.
@@ -141,6 +142,15 @@ public sealed class XenstoreServer : IDisposable
     /// <summary>The next <paramref name="count"/> requests of this type close their connection, unanswered.</summary>
     public void DropConnectionOnNext(XsdType type, int count = 1) => faults.DropConnectionOnNext(type, count);
 
+    /// <summary>
+    /// Calls <paramref name="onRequest"/> with "TYPE tx=N ARG" (e.g. "READ tx=0 /local/domain/0/name": the
+    /// xs_wire.h name without XS_, the transaction id, the first NUL-terminated argument) for every request
+    /// as it arrives, before it is delayed, dropped or handled: the requests <see cref="RequestCount"/> counts.
+    /// Runs on the thread serving the request's connection, so calls for different connections may overlap;
+    /// a slow callback slows that connection. Dispose the result to stop.
+    /// </summary>
+    public IDisposable RecordRequests(Action<string> onRequest) => requestLog.Add(onRequest);
+
     public void Dispose()
     {
         lock (connectionsGate)
@@ -210,6 +220,7 @@ public sealed class XenstoreServer : IDisposable
         while (connection.Receive() is { } request)
         {
             Interlocked.Increment(ref requestCount);
+            requestLog.Record(request);
             if (faults.TakeDrop(request.Header.Type))
                 break;
             TimeSpan delay = faults.ReplyDelay;
