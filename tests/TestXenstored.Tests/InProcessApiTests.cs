@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Concurrent;
 using Xunit;
 
 namespace TestXenstored.Tests;
@@ -127,5 +128,46 @@ public class InProcessApiTests
         Assert.Null(client.ReceiveAny());
         Assert.False(System.IO.File.Exists(socketPath));
         xs.Dispose(); // disposes the server a second time, harmlessly
+    }
+
+    [Fact]
+    public void RecordRequestsDescribesEachRequestUntilDisposed()
+    {
+        using var xs = new ServerScope();
+        using RawClient client = xs.Connect();
+        var lines = new ConcurrentQueue<string>();
+        uint tx;
+        using (xs.Server.RecordRequests(lines.Enqueue))
+        {
+            tx = client.StartTransaction();
+            client.Write("/r/x", "value", tx);
+            client.Call(XsdType.Read, tx, "/r/x");
+            Assert.Null(client.EndTransaction(tx));
+            client.Watch("backend", "token");
+            Assert.Equal("ENOSYS", client.ErrorOf((XsdType)99, 0, "odd"));
+        }
+        client.Call(XsdType.Directory, 0, "/");
+        Assert.Equal(
+            [
+                "TRANSACTION_START tx=0",
+                $"WRITE tx={tx} /r/x",
+                $"READ tx={tx} /r/x",
+                $"TRANSACTION_END tx={tx} T",
+                "WATCH tx=0 backend",
+                "99 tx=0 odd",
+            ],
+            lines);
+    }
+
+    [Fact]
+    public void AFailingRequestRecorderDoesNotDisturbTheClient()
+    {
+        using var xs = new ServerScope();
+        using RawClient client = xs.Connect();
+        var lines = new ConcurrentQueue<string>();
+        using IDisposable failing = xs.Server.RecordRequests(_ => throw new InvalidOperationException("recorder"));
+        using IDisposable working = xs.Server.RecordRequests(lines.Enqueue);
+        Assert.Equal("domain", client.Call(XsdType.Directory, 0, "/local"));
+        Assert.Equal(["DIRECTORY tx=0 /local"], lines);
     }
 }

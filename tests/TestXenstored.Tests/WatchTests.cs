@@ -140,4 +140,23 @@ public class WatchTests
         Assert.Equal(("/shared/x", "1"), first.NextEvent());
         Assert.Equal(("/shared/x", "2"), second.NextEvent());
     }
+
+    [Fact]
+    public void AClientThatDoesNotReadStallsNeitherTheServerNorItsOwnEvents()
+    {
+        // Far more than its socket buffer holds (each small message is charged ~1 KiB against ~200 KiB), so
+        // most events wait in the server while the client does not read.
+        const int events = 2000;
+        using var xs = new ServerScope();
+        xs.Server.Write("/flood", "");
+        using RawClient stalled = xs.Connect();
+        stalled.Watch("/flood", "t");
+        using RawClient writer = xs.Connect();
+        for (int i = 0; i < events; i++)
+            writer.Write($"/flood/{i}", ""); // each reply shows the server still answers
+        // Its own reply comes after everything queued before it, and no message is cut in two.
+        Assert.Equal("OK", stalled.Call(XsdType.Unwatch, 0, "/flood", "t"));
+        for (int i = 0; i < events; i++)
+            Assert.Equal(($"/flood/{i}", "t"), stalled.NextEvent());
+    }
 }

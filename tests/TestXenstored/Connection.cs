@@ -1,5 +1,4 @@
 using System;
-using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.IO;
 using System.Net.Sockets;
@@ -9,17 +8,14 @@ namespace TestXenstored;
 
 /// <summary>
 /// One client socket. Requests are read and answered one at a time; everything sent (replies and watch
-/// events) goes through one queue and one writer thread, so messages never interleave on the socket and
-/// replies leave in request order, which libxenstore relies on (it sends req_id 0 and matches by type).
-/// Blocking I/O on threads of its own: tests that block thread-pool threads (waiting for the tools they
-/// run) must not starve the server they are waiting on.
+/// events) goes through one <see cref="Outbox"/>, so messages never interleave on the socket and replies
+/// leave in request order, which libxenstore relies on (it sends req_id 0 and matches by type).
 /// </summary>
 internal sealed class Connection : IDisposable
 {
     private readonly Socket socket;
     private readonly NetworkStream stream;
-    private readonly BlockingCollection<byte[]> outgoing = new();
-    private readonly Thread writer;
+    private readonly Outbox outbox;
     private uint lastTransactionId;
     private int closed;
 
@@ -30,8 +26,7 @@ internal sealed class Connection : IDisposable
     {
         this.socket = socket;
         stream = new NetworkStream(socket, ownsSocket: true);
-        writer = new Thread(WriteAll) { IsBackground = true, Name = "TestXenstored writer" };
-        writer.Start();
+        outbox = new Outbox(socket, onBroken: Dispose);
     }
 
     /// <summary>Transaction ids are per connection and start at 1 (0 means "no transaction").</summary>
@@ -45,6 +40,7 @@ internal sealed class Connection : IDisposable
     {
         try
         {
+            ReceiveSpin.WaitBriefly(socket);
             byte[] headerBytes = new byte[WireHeader.Size];
             stream.ReadExactly(headerBytes);
             WireHeader header = WireHeader.Parse(headerBytes);
@@ -60,18 +56,8 @@ internal sealed class Connection : IDisposable
         }
     }
 
-    /// <summary>Queues a whole message; dropped once the connection is closed.</summary>
-    public void Send(byte[] message)
-    {
-        try
-        {
-            outgoing.Add(message);
-        }
-        catch (InvalidOperationException)
-        {
-            // Closed meanwhile: nobody is left to read it.
-        }
-    }
+    /// <summary>Sends a whole message, or queues it without blocking; dropped once the connection is closed.</summary>
+    public void Send(byte[] message) => outbox.Add(message);
 
     public void SendWatchEvent(string path, string token)
         => Send(new WireHeader(XsdType.WatchEvent, 0, 0, 0).Encode(Payload.Strings(path, token)));
@@ -84,7 +70,7 @@ internal sealed class Connection : IDisposable
     {
         if (Interlocked.Exchange(ref closed, 1) != 0)
             return;
-        outgoing.CompleteAdding();
+        outbox.Dispose();
         try
         {
             socket.Shutdown(SocketShutdown.Both);
@@ -96,20 +82,6 @@ internal sealed class Connection : IDisposable
         stream.Dispose();
     }
 
-    /// <summary>Waits for the writer thread to end after <see cref="Dispose"/>.</summary>
-    public bool WaitForWriter(TimeSpan timeout) => writer.Join(timeout);
-
-    private void WriteAll()
-    {
-        try
-        {
-            foreach (byte[] message in outgoing.GetConsumingEnumerable())
-                stream.Write(message);
-        }
-        catch (Exception e) when (e is IOException or ObjectDisposedException or SocketException)
-        {
-            // The client went away; the reader sees the same and ends the connection.
-        }
-        Dispose();
-    }
+    /// <summary>Waits for the writer thread, if the connection needed one, to end after <see cref="Dispose"/>.</summary>
+    public bool WaitForWriter(TimeSpan timeout) => outbox.WaitForWriter(timeout);
 }

@@ -23,9 +23,11 @@ public sealed class XenstoreServer : IDisposable
     private readonly Store store;
     private readonly FaultInjection faults = new();
     private readonly RequestHandler handler;
+    private readonly RequestLog requestLog = new();
+    private readonly ServingThreads<Connection> servingThreads;
     private readonly Thread acceptor;
-    // Open connections and the thread serving each; a connection leaves when its thread ends.
-    private readonly Dictionary<Connection, Thread> connections = [];
+    // Open connections; a connection leaves when its thread has finished serving it.
+    private readonly HashSet<Connection> connections = [];
     private readonly Lock connectionsGate = new();
     private long requestCount;
     private bool disposed;
@@ -48,6 +50,7 @@ public sealed class XenstoreServer : IDisposable
         this.listener = listener;
         store = new Store(new WatchRegistry(callbacks));
         handler = new RequestHandler(store, faults);
+        servingThreads = new ServingThreads<Connection>(Serve);
         acceptor = new Thread(AcceptAll) { IsBackground = true, Name = "TestXenstored accept" };
     }
 
@@ -139,22 +142,29 @@ public sealed class XenstoreServer : IDisposable
     /// <summary>The next <paramref name="count"/> requests of this type close their connection, unanswered.</summary>
     public void DropConnectionOnNext(XsdType type, int count = 1) => faults.DropConnectionOnNext(type, count);
 
+    /// <summary>
+    /// Calls <paramref name="onRequest"/> with "TYPE tx=N ARG" (e.g. "READ tx=0 /local/domain/0/name": the
+    /// xs_wire.h name without XS_, the transaction id, the first NUL-terminated argument) for every request
+    /// as it arrives, before it is delayed, dropped or handled: the requests <see cref="RequestCount"/> counts.
+    /// Runs on the thread serving the request's connection, so calls for different connections may overlap;
+    /// a slow callback slows that connection. Dispose the result to stop.
+    /// </summary>
+    public IDisposable RecordRequests(Action<string> onRequest) => requestLog.Add(onRequest);
+
     public void Dispose()
     {
-        Thread[] threads;
         lock (connectionsGate)
         {
             if (disposed)
                 return;
             disposed = true;
-            foreach (Connection connection in connections.Keys)
+            foreach (Connection connection in connections)
                 connection.Dispose();
-            threads = [.. connections.Values];
         }
         listener.Dispose(); // ends the blocked Accept
         // A thread that does not end in time is a background thread: it cannot keep the process alive.
-        foreach (Thread thread in threads.Append(acceptor))
-            _ = thread.Join(ShutdownWait);
+        _ = servingThreads.Stop(ShutdownWait);
+        _ = acceptor.Join(ShutdownWait);
         callbacks.Dispose();
         File.Delete(SocketPath);
     }
@@ -191,7 +201,6 @@ public sealed class XenstoreServer : IDisposable
                 return; // Dispose closed the listener
             }
             var connection = new Connection(client);
-            var thread = new Thread(() => Serve(connection)) { IsBackground = true, Name = "TestXenstored reader" };
             lock (connectionsGate)
             {
                 if (disposed)
@@ -199,10 +208,9 @@ public sealed class XenstoreServer : IDisposable
                     connection.Dispose();
                     return;
                 }
-                connections.Add(connection, thread);
-                // Started under the lock: Dispose joins every registered thread, and Join on a thread
-                // that was never started throws ThreadStateException.
-                thread.Start();
+                connections.Add(connection);
+                // Handed over under the lock: Dispose stops the serving threads only after it has set disposed.
+                servingThreads.Serve(connection);
             }
         }
     }
@@ -212,6 +220,7 @@ public sealed class XenstoreServer : IDisposable
         while (connection.Receive() is { } request)
         {
             Interlocked.Increment(ref requestCount);
+            requestLog.Record(request);
             if (faults.TakeDrop(request.Header.Type))
                 break;
             TimeSpan delay = faults.ReplyDelay;
