@@ -40,7 +40,6 @@ internal sealed class Connection : IDisposable
     {
         try
         {
-            ReceiveSpin.WaitBriefly(socket);
             byte[] headerBytes = new byte[WireHeader.Size];
             stream.ReadExactly(headerBytes);
             WireHeader header = WireHeader.Parse(headerBytes);
