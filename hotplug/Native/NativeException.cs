@@ -38,17 +38,6 @@ internal sealed class NativeException : IOException
         return result;
     }
 
-    /// <summary>The same for a call that returns a size (ssize_t).</summary>
-    public static nint Check(nint result, string call, string? path)
-    {
-        if (result < 0)
-        {
-            int errno = Marshal.GetLastPInvokeError();
-            throw new NativeException(call, path, errno);
-        }
-        return result;
-    }
-
     /// <summary>The same for a descriptor-returning call: disposes nothing, the handle is invalid.</summary>
     public static SafeFd Check(SafeFd fd, string call, string? path)
     {

@@ -40,6 +40,20 @@ public class LocalUsageTests
         Assert.NotNull(LocalUsage.MountPointOf(DeviceNumber.FromDevT(root.Dev), writableOnly: false));
     }
 
+    [Fact]
+    public void LoopNamesComeFromProcPartitionsWholeLoopDevicesOnly()
+    {
+        const string Partitions =
+            "major minor  #blocks  name\n\n" +
+            " 254        0   52428800 vda\n" +
+            "   7        0      16384 loop0\n" +
+            " 259        0       1024 loop0p1\n" +
+            "   7     2048       4096 loop128\n" +
+            "   7       12          1 loop012\n";  // not a name the kernel gives
+
+        Assert.Equal(["loop0", "loop128"], LocalUsage.LoopNamesIn(Partitions));
+    }
+
     [RootFact]
     public void LoopsBackedByFindsOurLoopsAndNoOthers()
     {
