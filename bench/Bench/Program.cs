@@ -22,6 +22,12 @@ internal static class Program
         using (var world = new World())
         {
             ours = ours with { ExtraEnvironment = new Dictionary<string, string> { ["BLOCK_DISKSEQ_RUNDIR"] = world.RunDir, ["BLOCK_DISKSEQ_XEN_BACKEND_SYSFS"] = world.SysfsRoot } };
+            if (options.TraceDir is string traceDir)
+            {
+                Trace.Write(world, ours, traceDir);
+                Progress($"wrote the trace of one add and one remove to {traceDir}");
+                return 0;
+            }
             foreach (HotplugScript script in new[] { ours, xen })
             {
                 Progress($"{script.Name}: {options.Runs} sequential add/remove rounds");
@@ -34,6 +40,8 @@ internal static class Program
                 Progress($"{script.Name}: requests, syscalls, processes, memory");
                 report.Costs[script.Name] = Costs.Measure(world, script, work);
             }
+            Progress("block-diskseq: the steps of one add and one remove");
+            report.StepTimes = Trace.Measure(world, ours);
             Progress("floor: the unavoidable work of one add, in-process");
             report.FloorAdd = Floor.MeasureAdd(world, options.Runs);
         }
@@ -50,7 +58,7 @@ internal static class Program
     private static void Progress(string message) => Console.Error.WriteLine($"bench: {message}");
 }
 
-internal sealed record Options(string Binary, string XenScript, string Output, int Runs, int[] ParallelCounts, int StartupRounds, string? LabTimings)
+internal sealed record Options(string Binary, string XenScript, string Output, int Runs, int[] ParallelCounts, int StartupRounds, string? LabTimings, string? TraceDir)
 {
     public static Options Parse(string[] args)
     {
@@ -65,6 +73,7 @@ internal sealed record Options(string Binary, string XenScript, string Output, i
             int.Parse(Get("--runs", "30"), CultureInfo.InvariantCulture),
             [.. Array.ConvertAll(Get("--parallel", "16,64").Split(','), s => int.Parse(s, CultureInfo.InvariantCulture))],
             int.Parse(Get("--startup-rounds", "200"), CultureInfo.InvariantCulture),
-            values.GetValueOrDefault("--lab-timings"));
+            values.GetValueOrDefault("--lab-timings"),
+            values.GetValueOrDefault("--trace"));
     }
 }

@@ -17,6 +17,7 @@ internal sealed class Report(Options options)
     public Sample? FloorAdd { get; set; }
     public (Sample Ours, Sample True) Startup { get; set; }
     public long BinarySize { get; set; }
+    public Trace.Steps? StepTimes { get; set; }
 
     private const string Ours = "block-diskseq";
     private const string Xen = "xen-block";
@@ -37,6 +38,7 @@ internal sealed class Report(Options options)
         AppendParallel(md);
         AppendCosts(md);
         AppendFloor(md);
+        AppendSteps(md);
         AppendLab(md);
         File.WriteAllText(options.Output, md.ToString());
     }
@@ -123,6 +125,43 @@ internal sealed class Report(Options options)
         md.AppendLine($"| + a process (`/bin/true`) = **floor** | **{Ms(floorMs)}** | |");
         md.AppendLine($"| block-diskseq add | {Ms(add)} | {Ms(Sequential[Ours].Add.P90)} |");
         md.AppendLine($"| add / floor | **{add / floorMs:F2}x** | |");
+        md.AppendLine();
+        AppendCeiling(md);
+    }
+
+    /// <summary>
+    /// What the process start alone allows: a hotplug script is a program libxl execs, so no add or remove can
+    /// be faster than starting one. The ratios a script doing nothing at all would reach are the ceiling.
+    /// </summary>
+    private void AppendCeiling(StringBuilder md)
+    {
+        double started = Startup.Ours.Median, bare = Startup.True.Median;
+        Sample xenAdd = Sequential[Xen].Add, xenRemove = Sequential[Xen].Remove;
+        md.AppendLine("What the process start alone allows: libxl execs a hotplug script, so no add or remove is faster than");
+        md.AppendLine("starting one. A program that did nothing after starting would be this much faster than Xen's script:");
+        md.AppendLine();
+        md.AppendLine("| start-up | vs Xen's add | vs Xen's remove |");
+        md.AppendLine("|---|---:|---:|");
+        md.AppendLine($"| `/bin/true` ({Ms(bare)}) | {Ratio(xenAdd.Median, bare)} | {Ratio(xenRemove.Median, bare)} |");
+        md.AppendLine($"| block-diskseq: NativeAOT runtime start ({Ms(started)}) | {Ratio(xenAdd.Median, started)} | {Ratio(xenRemove.Median, started)} |");
+        md.AppendLine();
+    }
+
+    private void AppendSteps(StringBuilder md)
+    {
+        md.AppendLine("## Where one add and one remove spend their time");
+        md.AppendLine();
+        md.AppendLine("block-diskseq's `--verbose` steps from one warm add and remove (times since `Main` started; the runtime's");
+        md.AppendLine("own start-up comes before them). `bench/run --trace DIR` adds strace and the server's request log.");
+        md.AppendLine();
+        foreach ((string verb, IReadOnlyList<string> lines) in new[] { ("add", StepTimes!.Add), ("remove", StepTimes.Remove) })
+        {
+            md.AppendLine("```");
+            md.AppendLine($"block-diskseq {verb}");
+            foreach (string line in lines)
+                md.AppendLine("  " + line);
+            md.AppendLine("```");
+        }
         md.AppendLine();
     }
 

@@ -8,7 +8,8 @@ namespace BlockDiskseq.Bench;
 internal sealed record HotplugScript(string Name, string Path, IReadOnlyDictionary<string, string> ExtraEnvironment)
 {
     /// <summary>Starts `script verb` with libxl's environment; stdin is an immediately closed pipe (EOF, like /dev/null).</summary>
-    public Process Start(string verb, string xenbusPath, string socketPath, string? wrapper = null, params string[] wrapperArgs)
+    public Process Start(string verb, string xenbusPath, string socketPath, string? wrapper = null,
+        IReadOnlyList<string>? wrapperArgs = null, IReadOnlyList<string>? scriptArgs = null)
     {
         var start = new ProcessStartInfo(wrapper ?? Path)
         {
@@ -20,11 +21,13 @@ internal sealed record HotplugScript(string Name, string Path, IReadOnlyDictiona
         };
         if (wrapper is not null)
         {
-            foreach (string arg in wrapperArgs)
+            foreach (string arg in wrapperArgs ?? [])
                 start.ArgumentList.Add(arg);
             start.ArgumentList.Add(Path);
         }
         start.ArgumentList.Add(verb);
+        foreach (string arg in scriptArgs ?? [])
+            start.ArgumentList.Add(arg);
         start.Environment["XENBUS_PATH"] = xenbusPath;
         start.Environment["XENBUS_TYPE"] = "vbd";
         start.Environment["XENBUS_BASE_PATH"] = "backend";
