@@ -26,8 +26,18 @@ internal static class Latency
         return new Sequential(new Sample($"{script.Name} add", adds), new Sample($"{script.Name} remove", removes));
     }
 
-    /// <summary>count adds of different images started at once; wall time from the first start to the last exit.</summary>
-    public static Parallel MeasureParallel(World world, HotplugScript script, int count)
+    /// <summary>
+    /// count adds of different images started at once, then their removes; wall time from the first start to
+    /// the last exit, the median of <paramref name="rounds"/> rounds (one round swings by a third on 2 cores).
+    /// </summary>
+    public static Parallel MeasureParallel(World world, HotplugScript script, int count, int rounds)
+    {
+        List<Parallel> all = [.. Enumerable.Range(0, rounds).Select(_ => MeasureParallelOnce(world, script, count))];
+        return new Parallel(count, new Sample("add", [.. all.Select(p => p.AddWallMs)]).Median,
+            new Sample("remove", [.. all.Select(p => p.RemoveWallMs)]).Median);
+    }
+
+    private static Parallel MeasureParallelOnce(World world, HotplugScript script, int count)
     {
         List<Disk> disks = [.. Enumerable.Range(0, count).Select(i => world.Disk(domid: (uint)(100 + i), imageIndex: i))];
         try

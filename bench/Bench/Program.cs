@@ -35,7 +35,7 @@ internal static class Program
                 foreach (int count in options.ParallelCounts)
                 {
                     Progress($"{script.Name}: {count} parallel adds and removes");
-                    report.Parallel[(script.Name, count)] = Latency.MeasureParallel(world, script, count);
+                    report.Parallel[(script.Name, count)] = Latency.MeasureParallel(world, script, count, options.ParallelRounds);
                 }
                 Progress($"{script.Name}: requests, syscalls, processes, memory");
                 report.Costs[script.Name] = Costs.Measure(world, script, work);
@@ -58,7 +58,7 @@ internal static class Program
     private static void Progress(string message) => Console.Error.WriteLine($"bench: {message}");
 }
 
-internal sealed record Options(string Binary, string XenScript, string Output, int Runs, int[] ParallelCounts, int StartupRounds, string? LabTimings, string? TraceDir)
+internal sealed record Options(string Binary, string XenScript, string Output, int Runs, int[] ParallelCounts, int StartupRounds, int ParallelRounds, string? LabTimings, string? TraceDir)
 {
     public static Options Parse(string[] args)
     {
@@ -73,6 +73,7 @@ internal sealed record Options(string Binary, string XenScript, string Output, i
             int.Parse(Get("--runs", "30"), CultureInfo.InvariantCulture),
             [.. Array.ConvertAll(Get("--parallel", "16,64").Split(','), s => int.Parse(s, CultureInfo.InvariantCulture))],
             int.Parse(Get("--startup-rounds", "200"), CultureInfo.InvariantCulture),
+            int.Parse(Get("--parallel-rounds", "5"), CultureInfo.InvariantCulture),
             values.GetValueOrDefault("--lab-timings"),
             values.GetValueOrDefault("--trace"));
     }
