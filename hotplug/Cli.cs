@@ -1,5 +1,4 @@
 using System;
-using System.Reflection;
 using BlockDiskseq.Flow;
 
 namespace BlockDiskseq;
@@ -44,9 +43,7 @@ internal static class Cli
         return invocation.Verb == Verb.Status ? Status.Run(invocation) : HotplugRun.Run(invocation);
     }
 
-    internal static string Version =>
-        typeof(Cli).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0]
-        ?? "unknown";
+    internal static string Version => BuildInfo.Version;
 
     private static int UsageError(string message)
     {
