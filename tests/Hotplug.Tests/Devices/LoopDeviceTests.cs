@@ -247,4 +247,40 @@ public class LoopDeviceTests(ITestOutputHelper output)
             Assert.Equal(targets[i].Path, LoopScratch.SysBlock(loops[i].Number, "loop/backing_file"));
         output.WriteLine(string.Join("; ", loops.Select((l, i) => $"{l.Path} attempts {l.Attempts} {times[i]:F1} ms")));
     }
+
+    /// <summary>
+    /// A lost race for a free device moves on to the next existing one instead of making a new device, so
+    /// repeated bursts of parallel adds (VM farms starting many guests) do not grow the pool without end: a
+    /// second burst as large as the first finds the devices the first one left free.
+    /// </summary>
+    [RootFact]
+    public async Task ParallelBurstsReuseTheFreeDevicesOfEarlierOnes()
+    {
+        const int count = 8;
+        using var scratch = new LoopScratch();
+        OpenedTarget[] targets = Enumerable.Range(0, count)
+            .Select(i => scratch.Open(scratch.CreateImage($"burst{i}.img"), AccessMode.Write)).ToArray();
+
+        await AttachAndDetachAtOnce(targets);
+        int afterFirst = LoopDeviceCount();
+        await AttachAndDetachAtOnce(targets);
+        await AttachAndDetachAtOnce(targets);
+
+        Assert.True(LoopDeviceCount() <= afterFirst, $"{LoopDeviceCount()} loop devices after three bursts, {afterFirst} after one");
+    }
+
+    private static async Task AttachAndDetachAtOnce(OpenedTarget[] targets)
+    {
+        using var start = new Barrier(targets.Length);
+        LoopDevice[] loops = await Task.WhenAll(targets.Select(target => Task.Factory.StartNew(() =>
+        {
+            start.SignalAndWait();
+            return LoopDevice.Attach(target, readOnly: false);
+        }, TaskCreationOptions.LongRunning)));
+        Assert.Equal(targets.Length, loops.Select(l => l.Device).Distinct().Count());
+        foreach (LoopDevice loop in loops)
+            loop.Dispose(); // ours and never relinquished: detached here
+    }
+
+    private static int LoopDeviceCount() => Directory.GetDirectories("/sys/block", "loop*").Length;
 }

@@ -108,7 +108,7 @@ internal sealed class LoopScratch : IDisposable
         Directory.Delete(Dir, recursive: true);
     }
 
-    // Attach's retries take new devices from LOOP_CTL_ADD; remove those so test runs do not grow the pool.
+    // Attach makes a device (LOOP_CTL_ADD) when the pool has no free one; remove those so test runs do not grow it.
     // LOOP_CTL_REMOVE refuses (EBUSY) a device anybody has open or bound, so another user's is never hit.
     private void RemoveAddedDevices()
     {
@@ -116,7 +116,7 @@ internal sealed class LoopScratch : IDisposable
             LibC.open(LoopDevice.ControlPath, LibC.O_RDWR | LibC.O_CLOEXEC, 0), "open", LoopDevice.ControlPath);
         foreach (IDisposable item in owned)
         {
-            if (item is LoopDevice { Created: true, Attempts: > 1 } loop)
+            if (item is LoopDevice { Created: true, Added: true } loop)
                 _ = LibC.ioctl(control, LibC.LOOP_CTL_REMOVE, loop.Number); // EBUSY: someone took it meanwhile, ignoring
         }
     }
