@@ -74,6 +74,13 @@ internal sealed class LoopDevice : IDisposable
         bool added = false;
         for (int attempt = 1; attempt <= MaxAttachAttempts; attempt++)
         {
+            // Walking past GET_FREE's answer, a bound device (a guest's disk) is skipped unopened: opening it
+            // for writing and closing it would make udev re-probe it (its "watch" rule on block devices).
+            if (attempt > 1 && !added && HasBoundFile(number))
+            {
+                number++;
+                continue;
+            }
             string path = $"/dev/loop{number}";
             SafeFd? fd = TryConfigure(path, backing, readOnly, blockSize, out lastError);
             if (fd is not null)
@@ -86,9 +93,14 @@ internal sealed class LoopDevice : IDisposable
             if (!added)
                 number++;
         }
-        throw new HotplugFailure(
-            $"could not attach a loop device to {backing.Path} in {MaxAttachAttempts} attempts: {lastError!.Message}", lastError);
+        string what = $"could not attach a loop device to {backing.Path} in {MaxAttachAttempts} attempts";
+        throw lastError is null
+            ? new HotplugFailure($"{what}: every device up to loop{number - 1} is bound")
+            : new HotplugFailure($"{what}: {lastError.Message}", lastError);
     }
+
+    // sysfs shows loop/ under a loop device only while a file is bound to it.
+    private static bool HasBoundFile(int number) => System.IO.Directory.Exists($"{Sysfs.Root}/block/loop{number}/loop");
 
     /// <summary>LOOP_CTL_ADD of exactly <paramref name="number"/>: true if we made it, false if it exists.</summary>
     private static bool AddDevice(SafeFd control, int number)
