@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
-using System.Linq;
 using System.Net.Sockets;
 using TestXenstored;
 using Xunit;
@@ -204,17 +203,6 @@ public sealed class BadInputTests : IDisposable
         Assert.True(result.ExitCode == 64, result.ToString());
         Assert.StartsWith("Usage: block-diskseq", result.Stdout);
         Assert.Null(be["hotplug-error"]);
-    }
-
-    [IntegrationFact]
-    public void VersionIsTheProjectsVersion()
-    {
-        HotplugResult result = world.Run(["--version"], new Dictionary<string, string?>());
-
-        Assert.True(result.ExitCode == 0, result.ToString());
-        string expected = System.Xml.Linq.XDocument.Load(Path.Combine(Requirements.RepositoryRoot(), "hotplug", "Hotplug.csproj"))
-            .Descendants("Version").Single().Value;
-        Assert.Equal($"block-diskseq {expected}\n", result.Stdout);
     }
 
     [IntegrationFact]
