@@ -16,20 +16,12 @@ internal sealed class World : IDisposable
 {
     private const long ImageSize = 16 << 20;
 
-    public World()
-    {
-        Root = Directory.CreateTempSubdirectory("bdbench-").FullName;
-        SysfsRoot = Directory.CreateDirectory(Path.Combine(Root, "sysfs")).FullName;
-        RunDir = Path.Combine(Root, "run");
-        Server = XenstoreServer.Start(Path.Combine(Root, "xs.sock"));
-        Server.Write("/local/domain/0/domid", "0");
-        Server.Write("/local/domain/0/name", "Domain-0");
-    }
+    private readonly TestHost host = new("bdbench-");
 
-    public string Root { get; }
-    public string SysfsRoot { get; }
-    public string RunDir { get; }
-    public XenstoreServer Server { get; }
+    public string Root => host.Root;
+    public string SysfsRoot => host.SysfsRoot;
+    public string RunDir => host.RunDir;
+    public XenstoreServer Server => host.Server;
 
     public string Image(int index)
     {
@@ -52,11 +44,7 @@ internal sealed class World : IDisposable
         return new Disk(this, backend, blkback);
     }
 
-    public void Dispose()
-    {
-        Server.Dispose();
-        Directory.Delete(Root, recursive: true);
-    }
+    public void Dispose() => host.Dispose();
 }
 
 internal sealed class Disk(World world, TestBackend backend, BlkbackEmulator blkback) : IDisposable

@@ -23,23 +23,14 @@ internal sealed class HotplugHarness : IDisposable
     /// <summary>Autoclear detaches at the last close, which a killed process reaches while exiting; allow slack.</summary>
     private static readonly TimeSpan LoopSettleLimit = TimeSpan.FromSeconds(5);
 
+    private readonly TestHost host = new("bdflow-");
     private readonly List<TestBackend> backends = [];
     private readonly List<TestImage> images = [];
 
-    public HotplugHarness()
-    {
-        Root = Directory.CreateTempSubdirectory("bdflow-").FullName;
-        SysfsRoot = Directory.CreateDirectory(Path.Combine(Root, "sysfs")).FullName;
-        RunDir = Path.Combine(Root, "run");
-        Server = XenstoreServer.Start(Path.Combine(Root, "xs.sock"));
-        Server.Write("/local/domain/0/domid", "0");
-        Server.Write("/local/domain/0/name", "Domain-0");
-    }
-
-    public string Root { get; }
-    public string SysfsRoot { get; }
-    public string RunDir { get; }
-    public XenstoreServer Server { get; }
+    public string Root => host.Root;
+    public string SysfsRoot => host.SysfsRoot;
+    public string RunDir => host.RunDir;
+    public XenstoreServer Server => host.Server;
 
     public TestImage Image(string name = "disk.img", long size = 4 << 20)
     {
@@ -148,13 +139,12 @@ internal sealed class HotplugHarness : IDisposable
         {
             foreach (TestBackend be in backends)
                 be.Blkback?.Dispose();
-            Server.Dispose();
         }
         finally
         {
             foreach (TestImage image in images)
                 DetachLeftovers(image);
-            Directory.Delete(Root, recursive: true);
+            host.Dispose();
         }
     }
 
