@@ -19,27 +19,26 @@ internal static class Trace
 
     public static Steps Measure(World world, HotplugScript script)
     {
-        _ = Latency.MeasureSequential(world, script, WarmUpRounds);
-        using Disk disk = world.Disk(domid: 40, imageIndex: 0);
-        string be = disk.Backend.Relative;
-        string add = Verbose(world, script, "add", be, null);
-        Disk.EnsureHeld([disk]);
-        disk.Blkback.Shutdown();
-        string remove = Verbose(world, script, "remove", be, null);
-        Leaks.AssertNoLoopOn(world.Image(0));
-        return new Steps(StepLines(add), StepLines(remove));
+        var logs = new Dictionary<string, string>();
+        AddThenRemove(world, script, domid: 40, (verb, be) => logs[verb] = Verbose(world, script, verb, be, null));
+        return new Steps(StepLines(logs["add"]), StepLines(logs["remove"]));
     }
 
     public static void Write(World world, HotplugScript script, string dir)
     {
         Directory.CreateDirectory(dir);
+        AddThenRemove(world, script, domid: 41, (verb, be) => Profile(world, script, verb, be, dir));
+    }
+
+    /// <summary>After the warm-up, one add and one remove in libxl's order, each run by <paramref name="run"/>.</summary>
+    private static void AddThenRemove(World world, HotplugScript script, uint domid, Action<string, string> run)
+    {
         _ = Latency.MeasureSequential(world, script, WarmUpRounds);
-        using Disk disk = world.Disk(domid: 41, imageIndex: 0);
-        string be = disk.Backend.Relative;
-        Profile(world, script, "add", be, dir);
+        using Disk disk = world.Disk(domid, imageIndex: 0);
+        run("add", disk.Backend.Relative);
         Disk.EnsureHeld([disk]);
         disk.Blkback.Shutdown();
-        Profile(world, script, "remove", be, dir);
+        run("remove", disk.Backend.Relative);
         Leaks.AssertNoLoopOn(world.Image(0));
     }
 

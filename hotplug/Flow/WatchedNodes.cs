@@ -9,13 +9,9 @@ namespace BlockDiskseq.Flow;
 /// </summary>
 internal sealed class WatchedNodes(BackendPath be, bool watchOpened)
 {
-    private readonly WatchedNode state = new(be.Node(BackendNodes.State));
-    private readonly WatchedNode opened = new(be.Node(BackendNodes.Opened));
-    private readonly WatchedNode error = new(be.BlkbackErrorNode);
-
-    public WatchedNode State => state;
-    public WatchedNode Opened => opened;
-    public WatchedNode Error => error;
+    public WatchedNode State { get; } = new(be.Node(BackendNodes.State));
+    public WatchedNode Opened { get; } = new(be.Node(BackendNodes.Opened));
+    public WatchedNode Error { get; } = new(be.BlkbackErrorNode);
 
     /// <summary>
     /// Marks what an event at <paramref name="path"/> may have changed. The backend directory itself is named
@@ -25,22 +21,22 @@ internal sealed class WatchedNodes(BackendPath be, bool watchOpened)
     {
         if (path == be.Path)
         {
-            state.Stale = true;
-            opened.Stale = watchOpened;
+            State.Stale = true;
+            Opened.Stale = watchOpened;
         }
-        else if (path == state.Path)
-            state.Stale = true;
-        else if (path == opened.Path)
-            opened.Stale = watchOpened;
-        else if (path == error.Path || path.StartsWith(error.Path + "/", StringComparison.Ordinal))
-            error.Stale = true;
+        else if (path == State.Path)
+            State.Stale = true;
+        else if (path == Opened.Path)
+            Opened.Stale = watchOpened;
+        else if (path == Error.Path || path.StartsWith(Error.Path + "/", StringComparison.Ordinal))
+            Error.Stale = true;
     }
 
     public void ReadStale(Xenstore xs)
     {
-        state.ReadIfStale(xs);
-        opened.ReadIfStale(xs);
-        error.ReadIfStale(xs);
+        State.ReadIfStale(xs);
+        Opened.ReadIfStale(xs);
+        Error.ReadIfStale(xs);
     }
 }
 

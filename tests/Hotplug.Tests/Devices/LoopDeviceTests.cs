@@ -225,19 +225,10 @@ public class LoopDeviceTests(ITestOutputHelper output)
     {
         const int count = 8;
         using var scratch = new LoopScratch();
-        OpenedTarget[] targets = Enumerable.Range(0, count)
-            .Select(i => scratch.Open(scratch.CreateImage($"disk{i}.img"), AccessMode.Write)).ToArray();
-        using var start = new Barrier(count);
+        OpenedTarget[] targets = WritableImages(scratch, "disk", count);
         var times = new double[count];
 
-        LoopDevice[] loops = await Task.WhenAll(targets.Select((target, i) => Task.Factory.StartNew(() =>
-        {
-            start.SignalAndWait();
-            var clock = Stopwatch.StartNew();
-            LoopDevice loop = LoopDevice.Attach(target, readOnly: false);
-            times[i] = clock.Elapsed.TotalMilliseconds;
-            return loop;
-        }, TaskCreationOptions.LongRunning)));
+        LoopDevice[] loops = await AttachAtOnce(targets, times);
         foreach (LoopDevice loop in loops)
             scratch.Own(loop);
 
@@ -256,10 +247,8 @@ public class LoopDeviceTests(ITestOutputHelper output)
     [RootFact]
     public async Task ParallelBurstsReuseTheFreeDevicesOfEarlierOnes()
     {
-        const int count = 8;
         using var scratch = new LoopScratch();
-        OpenedTarget[] targets = Enumerable.Range(0, count)
-            .Select(i => scratch.Open(scratch.CreateImage($"burst{i}.img"), AccessMode.Write)).ToArray();
+        OpenedTarget[] targets = WritableImages(scratch, "burst", 8);
 
         await AttachAndDetachAtOnce(targets);
         int afterFirst = LoopDeviceCount();
@@ -271,16 +260,28 @@ public class LoopDeviceTests(ITestOutputHelper output)
 
     private static async Task AttachAndDetachAtOnce(OpenedTarget[] targets)
     {
-        using var start = new Barrier(targets.Length);
-        LoopDevice[] loops = await Task.WhenAll(targets.Select(target => Task.Factory.StartNew(() =>
-        {
-            start.SignalAndWait();
-            return LoopDevice.Attach(target, readOnly: false);
-        }, TaskCreationOptions.LongRunning)));
+        LoopDevice[] loops = await AttachAtOnce(targets, new double[targets.Length]);
         Assert.Equal(targets.Length, loops.Select(l => l.Device).Distinct().Count());
         foreach (LoopDevice loop in loops)
             loop.Dispose(); // ours and never relinquished: detached here
     }
+
+    /// <summary>One Attach per target, all released at once; each one's time goes to <paramref name="times"/>.</summary>
+    private static async Task<LoopDevice[]> AttachAtOnce(OpenedTarget[] targets, double[] times)
+    {
+        using var start = new Barrier(targets.Length);
+        return await Task.WhenAll(targets.Select((target, i) => Task.Factory.StartNew(() =>
+        {
+            start.SignalAndWait();
+            var clock = Stopwatch.StartNew();
+            LoopDevice loop = LoopDevice.Attach(target, readOnly: false);
+            times[i] = clock.Elapsed.TotalMilliseconds;
+            return loop;
+        }, TaskCreationOptions.LongRunning)));
+    }
+
+    private static OpenedTarget[] WritableImages(LoopScratch scratch, string prefix, int count)
+        => [.. Enumerable.Range(0, count).Select(i => scratch.Open(scratch.CreateImage($"{prefix}{i}.img"), AccessMode.Write))];
 
     private static int LoopDeviceCount() => Directory.GetDirectories("/sys/block", "loop*").Length;
 }
