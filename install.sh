@@ -13,8 +13,9 @@ TARGET="$SCRIPT_DIR/block-diskseq"
 PUBLISH_DIR=artifacts/publish
 
 # Build: a C toolchain for the AOT link, libxenstore4 to link against, libxen-dev + clang to
-# regenerate the bindings. Tests: xenstore-utils (the conformance suite drives the real tools).
-PACKAGES=(gcc binutils libc6-dev clang libxenstore4 libxen-dev xenstore-utils util-linux)
+# regenerate the bindings. Tests: xenstore-utils (the conformance suite drives the real tools), util-linux
+# (losetup -P) and e2fsprogs (mkfs.ext2) for the partition and mount tests, strace (what add opens).
+PACKAGES=(gcc binutils libc6-dev clang libxenstore4 libxen-dev xenstore-utils util-linux e2fsprogs strace)
 
 missing_packages() {
     local p

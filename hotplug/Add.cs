@@ -21,7 +21,8 @@ internal static class Add
         using OpenedDisk disk = OpenedDisk.Open(request.Parameters, request.Mode);
         BlkbackWait? wait = invocation.NoWait ? null : BlkbackWait.For(be, request, invocation.Settings);
         var notes = new ExportNotes(wait?.Path ?? BlkbackWait.NoWaitPath, invocation.Settings.DiskseqTestOffset);
-        using ExportedDevice export = Export(xs, be, request.Mode, disk, notes, deadline);
+        var loopUsers = new LoopUsers(invocation.Settings.XenBackendSysfsRoot, Sharing.BackendNaming(xs, be));
+        using ExportedDevice export = Export(xs, be, request.Mode, disk, notes, loopUsers, deadline);
         Log.Step($"wrote physical-device {export}");
         try
         {
@@ -53,14 +54,15 @@ internal static class Add
     /// Under the locks of the backing objects: the sharing checks, the devices and the transaction, so a
     /// parallel add of the same image sees either nothing of ours or our committed physical-device.
     /// </summary>
-    private static ExportedDevice Export(Xenstore xs, BackendPath be, AccessMode mode, OpenedDisk disk, ExportNotes notes, Deadline deadline)
+    private static ExportedDevice Export(Xenstore xs, BackendPath be, AccessMode mode, OpenedDisk disk, ExportNotes notes,
+                                         LoopUsers loopUsers, Deadline deadline)
     {
         using BackingLocks locks = BackingLocks.Acquire(disk, deadline);
         Log.Step("locked the backing objects");
         foreach (OpenedUse use in disk.Uses)
             Sharing.Check(xs, be, mode == AccessMode.WriteUnchecked ? mode : use.Mode, use.Target); // w! skips all, as Xen's "!"
         Log.Step("sharing checks passed");
-        ExportedDevice export = ExportedDevice.Create(disk, mode, be);
+        ExportedDevice export = ExportedDevice.Create(disk, mode, be, loopUsers);
         Log.Step($"created {export.Record}");
         try
         {

@@ -29,11 +29,11 @@ internal sealed class DmBacking : IDisposable
         Sectors = ReadSectors(device);
     }
 
-    internal static DmBacking Open(OpenedTarget target, bool readOnly)
+    internal static DmBacking Open(OpenedTarget target, bool readOnly, LoopUsers? loopUsers = null)
     {
         if (target.Kind == TargetKind.BlockDevice)
             return new DmBacking(target.Device, null, null);
-        LoopDevice loop = LoopDevice.Attach(target, readOnly);
+        LoopDevice loop = LoopDevice.Attach(target, readOnly, loopUsers);
         SafeFd? shared = null;
         try
         {

@@ -29,8 +29,8 @@ internal sealed class DmDisk : IDisposable
 
     /// <summary>snapshot:origin=,cow=: "0 N snapshot ORIGIN COW P CHUNK". The origin is attached read-only always.</summary>
     internal static DmDisk Snapshot(DmControl dm, DmName name, OpenedTarget origin, OpenedTarget cow, uint chunkSectors, bool readOnly,
-        DmNodeOpener? openNode = null)
-        => Assemble(dm, name, readOnly, openNode, parts =>
+        DmNodeOpener? openNode = null, LoopUsers? loopUsers = null)
+        => Assemble(dm, name, readOnly, openNode, loopUsers, parts =>
         {
             DmBacking originDevice = parts.Lower(origin, readOnly: true);
             DmBacking cowDevice = parts.Lower(cow, readOnly);
@@ -42,8 +42,8 @@ internal sealed class DmDisk : IDisposable
     /// ThrowawayCow.Directory), with a transient (N) exception store.
     /// </summary>
     internal static DmDisk Throwaway(DmControl dm, DmName name, OpenedTarget origin, ThrowawaySnapshotSpec spec, bool readOnly,
-        string cowDirectory, DmNodeOpener? openNode = null)
-        => Assemble(dm, name, readOnly, openNode, parts =>
+        string cowDirectory, DmNodeOpener? openNode = null, LoopUsers? loopUsers = null)
+        => Assemble(dm, name, readOnly, openNode, loopUsers, parts =>
         {
             DmBacking originDevice = parts.Lower(origin, readOnly: true);
             parts.ThrowawayCow = ThrowawayCow.Create(cowDirectory, DmTables.ThrowawayCowBytes(spec, originDevice.Sectors));
@@ -54,22 +54,22 @@ internal sealed class DmDisk : IDisposable
 
     /// <summary>slice:path=,offset=,sectors=: "0 SECTORS linear DEVICE OFFSET".</summary>
     internal static DmDisk Slice(DmControl dm, DmName name, OpenedTarget target, SliceSpec spec, bool readOnly,
-        DmNodeOpener? openNode = null)
-        => Assemble(dm, name, readOnly, openNode, parts =>
+        DmNodeOpener? openNode = null, LoopUsers? loopUsers = null)
+        => Assemble(dm, name, readOnly, openNode, loopUsers, parts =>
         {
             DmBacking device = parts.Lower(target, readOnly);
             return DmTables.Slice(spec, device.Device, device.Sectors);
         });
 
     /// <summary>What a layout opened so far, so a failure half-way closes exactly that.</summary>
-    private sealed class Parts
+    private sealed class Parts(LoopUsers? loopUsers)
     {
         public List<DmBacking> Backings { get; } = new();
         public OpenedTarget? ThrowawayCow { get; set; }
 
         public DmBacking Lower(OpenedTarget target, bool readOnly)
         {
-            DmBacking backing = DmBacking.Open(target, readOnly);
+            DmBacking backing = DmBacking.Open(target, readOnly, loopUsers);
             Backings.Add(backing);
             return backing;
         }
@@ -81,9 +81,9 @@ internal sealed class DmDisk : IDisposable
         }
     }
 
-    private static DmDisk Assemble(DmControl dm, DmName name, bool readOnly, DmNodeOpener? openNode, Func<Parts, DmTarget> layout)
+    private static DmDisk Assemble(DmControl dm, DmName name, bool readOnly, DmNodeOpener? openNode, LoopUsers? loopUsers, Func<Parts, DmTarget> layout)
     {
-        var parts = new Parts();
+        var parts = new Parts(loopUsers);
         try
         {
             DmDevice top = DmDevice.Create(dm, name, [layout(parts)], readOnly, openNode);

@@ -58,10 +58,13 @@ internal sealed class LoopDevice : IDisposable
     /// the partitions belong to the guest, and dom0 must not probe or expose them. No LO_FLAGS_DIRECT_IO:
     /// Qubes turned it off after guest I/O errors and hangs (QubesOS/qubes-issues#9488, "disable direct I/O
     /// for now" in qubes-block), and the page cache costs little here. No global lock: the O_EXCL open
-    /// settles races with other attachers (util-linux, systemd and other hotplug scripts alike).
+    /// settles races with other attachers (util-linux, systemd and other hotplug scripts alike). A free
+    /// device that someone uses anyway (<paramref name="users"/>: blkback, a backend's physical-device, an
+    /// open fd) is skipped like a bound one: whoever holds it would read and write our file from then on.
     /// </summary>
-    public static LoopDevice Attach(OpenedTarget backing, bool readOnly, uint blockSize = 512)
+    public static LoopDevice Attach(OpenedTarget backing, bool readOnly, LoopUsers? users = null, uint blockSize = 512)
     {
+        users ??= LoopUsers.KernelOnly();
         if (backing.Kind != TargetKind.File)
             throw new ArgumentException($"{backing.Path} is not a regular file", nameof(backing));
         // LOOP_CONFIGURE would quietly make the device read-only for a read-only backing fd.
@@ -82,9 +85,16 @@ internal sealed class LoopDevice : IDisposable
                 continue;
             }
             string path = $"/dev/loop{number}";
-            SafeFd? fd = TryConfigure(path, backing, readOnly, blockSize, out lastError);
+            SafeFd? fd = TryConfigure(path, backing, readOnly, blockSize, users, out lastError, out string? user);
             if (fd is not null)
                 return FromConfigured(number, path, fd, attempt, added);
+            if (user is not null)
+            {
+                Log.Step($"loop attach attempt {attempt}: {path} is free but {user}, trying the next device");
+                number++;
+                added = false;
+                continue;
+            }
             Log.Step($"loop attach attempt {attempt}: {lastError!.Message}, trying the next device");
             // No such device: past the last one there is. Make this number and try it again; EEXIST means
             // someone else made it meanwhile (or it is being deleted): just go on.
@@ -122,10 +132,12 @@ internal sealed class LoopDevice : IDisposable
     ///   device that is currently being configured" (qubes-block) to every caller until one binds it;
     /// open EAGAIN: transient, retried by util-linux and qubes-block too;
     /// configure EBUSY: someone bound it without O_EXCL (losetup does) between GET_FREE and our configure.
+    /// Null with <paramref name="user"/> set: the device is free but in use (LoopUsers), never bound.
     /// </summary>
     private static unsafe SafeFd? TryConfigure(string path, OpenedTarget backing, bool readOnly, uint blockSize,
-                                               out NativeException? error)
+                                               LoopUsers users, out NativeException? error, out string? user)
     {
+        user = null;
         int flags = (readOnly ? LibC.O_RDONLY : LibC.O_RDWR) | LibC.O_EXCL | LibC.O_CLOEXEC | LibC.O_NOCTTY | LibC.O_NOFOLLOW;
         SafeFd fd = LibC.open(path, flags, 0);
         if (fd.IsInvalid)
@@ -133,6 +145,13 @@ internal sealed class LoopDevice : IDisposable
             error = new NativeException("open", path, Marshal.GetLastPInvokeError());
             fd.SetHandleAsInvalid();
             return error.Errno is LibC.ENOENT or LibC.ENXIO or LibC.EBUSY or LibC.EAGAIN ? null : throw error;
+        }
+        error = null;
+        user = UserOf(fd, path, users);
+        if (user is not null)
+        {
+            fd.Dispose();
+            return null;
         }
         var config = new LibC.loop_config
         {
@@ -148,6 +167,19 @@ internal sealed class LoopDevice : IDisposable
         error = new NativeException("ioctl(LOOP_CONFIGURE)", path, Marshal.GetLastPInvokeError());
         fd.Dispose();
         return error.Errno is LibC.EBUSY or LibC.ENXIO ? null : throw error;
+    }
+
+    private static string? UserOf(SafeFd fd, string path, LoopUsers users)
+    {
+        try
+        {
+            return users.UserOf(FileStatus.Of(fd, path).RDev);
+        }
+        catch
+        {
+            fd.Dispose();
+            throw;
+        }
     }
 
     private static LoopDevice FromConfigured(int number, string path, SafeFd fd, int attempts, bool added)

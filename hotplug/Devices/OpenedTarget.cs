@@ -25,6 +25,8 @@ internal sealed class OpenedTarget : IDisposable
     public ulong StDev { get; }
     public ulong StIno { get; }
     public uint StMode { get; }
+    /// <summary>The mount the target was opened through (statx stx_mnt_id; 0 before Linux 5.8).</summary>
+    public ulong MountId { get; }
     /// <summary>st_rdev of a block device target; default for a file.</summary>
     public DeviceNumber Device { get; }
     public ulong Size { get; }
@@ -40,6 +42,7 @@ internal sealed class OpenedTarget : IDisposable
         StDev = status.Dev;
         StIno = status.Ino;
         StMode = status.Mode;
+        MountId = status.MountId;
         Device = kind == TargetKind.BlockDevice ? status.RDev : default;
         Size = status.Size;
     }
@@ -49,46 +52,96 @@ internal sealed class OpenedTarget : IDisposable
         => Open(target, writable ? AccessMode.Write : AccessMode.Read);
 
     /// <summary>
-    /// Opens read-write for w and w!, read-only for r. O_NONBLOCK keeps a FIFO from blocking the open
-    /// (we refuse it right after); O_NOCTTY keeps a tty from becoming our controlling terminal.
+    /// Opens read-write for w and w!, read-only for r, but only after fstat has shown a regular file or a
+    /// block device: the path is first opened with O_PATH, which runs no driver's open (opening /dev/watchdog
+    /// arms it, a tape rewinds on close, a tty toggles its lines, a FIFO blocks), then that same object is
+    /// reopened through /proc/self/fd/N and checked to be the same inode (docs/design.md, "Opening the
+    /// target"). O_NONBLOCK keeps a block device without media from blocking the open; O_NOCTTY is kept
+    /// for safety though no tty gets that far.
     /// </summary>
     public static OpenedTarget Open(DiskTarget target, AccessMode mode)
     {
-        int flags = (mode.IsWritable() ? LibC.O_RDWR : LibC.O_RDONLY) | LibC.O_CLOEXEC | LibC.O_NOCTTY | LibC.O_NONBLOCK;
-        SafeFd fd = OpenOrExplain(target.Path, flags);
+        FileStatus status;
+        TargetKind kind;
+        using (SafeFd pathFd = OpenOrExplain(target.Path, LibC.O_PATH | LibC.O_CLOEXEC))
+        {
+            status = FileStatus.Of(pathFd, target.Path);
+            kind = Classify(target, status, mode);
+            int flags = (mode.IsWritable() ? LibC.O_RDWR : LibC.O_RDONLY) | LibC.O_CLOEXEC | LibC.O_NOCTTY | LibC.O_NONBLOCK;
+            SafeFd fd = Reopen(pathFd, target.Path, flags, status);
+            try
+            {
+                if (kind == TargetKind.BlockDevice)
+                    CheckHasSectors(fd, target.Path, status.RDev);
+                return new OpenedTarget(fd, target.Path, kind, status, mode.IsWritable());
+            }
+            catch
+            {
+                fd.Dispose();
+                throw;
+            }
+        }
+    }
+
+    public void Dispose() => Fd.Dispose();
+
+    /// <summary>
+    /// Opens the object an O_PATH fd refers to with real flags: /proc/self/fd/N is a link to the open file
+    /// itself, not to its path, so a rename or replacement of the path in between cannot change what we get.
+    /// The identity check makes that explicit (and catches a /proc that is not procfs).
+    /// </summary>
+    private static SafeFd Reopen(SafeFd pathFd, string path, int flags, FileStatus expected)
+    {
+        SafeFd fd = OpenOrExplain($"/proc/self/fd/{pathFd.Fd}", flags, path);
+        FileStatus reopened;
         try
         {
-            FileStatus status = FileStatus.Of(fd, target.Path);
-            TargetKind kind = Classify(target, status, mode);
-            return new OpenedTarget(fd, target.Path, kind, status, mode.IsWritable());
+            reopened = FileStatus.Of(fd, path);
         }
         catch
         {
             fd.Dispose();
             throw;
         }
+        if (reopened.Dev == expected.Dev && reopened.Ino == expected.Ino && reopened.RDev == expected.RDev)
+            return fd;
+        fd.Dispose();
+        throw new HotplugFailure($"{path} changed while being opened: reopening it through /proc/self/fd gave another object");
     }
 
-    public void Dispose() => Fd.Dispose();
-
-    private static SafeFd OpenOrExplain(string path, int flags)
+    /// <summary>
+    /// A block device with no sectors holds no disk yet: an unbound loop device, an unconnected nbd device,
+    /// a device-mapper device without a table, a drive without media. Exporting it hands the guest whatever
+    /// is bound to it later, another guest's image included (issue 12), so it is refused.
+    /// </summary>
+    private static unsafe void CheckHasSectors(SafeFd fd, string path, DeviceNumber device)
     {
+        ulong bytes = 0;
+        NativeException.Check(LibC.ioctl(fd, LibC.BLKGETSIZE64, &bytes), "ioctl(BLKGETSIZE64)", path);
+        if (bytes < 512)
+            throw new HotplugFailure($"{path} ({device}) is a block device with no sectors (an unbound loop device, "
+                + "an unconnected nbd device or a device-mapper device without a table): it holds no disk to export");
+    }
+
+    /// <param name="shownPath">The path to name in messages (the target's, when opening /proc/self/fd/N).</param>
+    private static SafeFd OpenOrExplain(string path, int flags, string? shownPath = null)
+    {
+        shownPath ??= path;
         try
         {
-            return NativeException.Check(LibC.open(path, flags, 0), "open", path);
+            return NativeException.Check(LibC.open(path, flags, 0), "open", shownPath);
         }
         catch (NativeException e) when (e.Errno == LibC.ENXIO)
         {
-            // open(2) gives ENXIO for a socket and for a device node whose driver or device is missing;
-            // a path stat (for the message only: we fail either way) tells which.
+            // open(2) gives ENXIO for a device node whose driver or device is missing; the type was
+            // checked on the O_PATH fd before, so a stat here only picks the words.
             FileStatus? status = FileStatus.TryOfPath(path);
             string what = status?.Type switch
             {
-                LibC.S_IFSOCK => "is a socket, not a file or block device",
                 LibC.S_IFBLK or LibC.S_IFCHR => $"is a device node ({status.Value.RDev}) with no device behind it",
                 _ => "cannot be opened",
             };
-            throw new HotplugFailure($"{path} {what} ({e.Message})", e);
+            throw new HotplugFailure($"{shownPath} {what} ({e.Message})", e);
         }
     }
 

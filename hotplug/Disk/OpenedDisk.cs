@@ -54,8 +54,8 @@ internal sealed class OpenedDisk : IDisposable
                 OpenedTarget opened = OpenedTarget.Open(target, mode);
                 uses.Add(new OpenedUse(opened, mode));
                 Log.Step($"opened {opened.Path} ({opened.Kind}, {mode})");
-                if (uses.Count > 1 && uses[0].Target.StDev == opened.StDev && uses[0].Target.StIno == opened.StIno)
-                    throw new HotplugFailure($"{uses[0].Target.Path} and {opened.Path} are the same file: a snapshot needs its own COW");
+                if (uses.Count > 1)
+                    CheckApart(uses[0].Target, opened);
             }
             return new OpenedDisk(spec, uses);
         }
@@ -65,6 +65,44 @@ internal sealed class OpenedDisk : IDisposable
                 use.Target.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// A snapshot's COW must share nothing with its origin: not the same file, not the same block device
+    /// (compared by st_rdev, so two nodes of one device are one device), not a disk and one of its
+    /// partitions, not a device a dm or md stack on the other is built on. Checked before anything is
+    /// created, so the user reads which two overlap instead of DM_TABLE_LOAD's EBUSY or EINVAL.
+    /// </summary>
+    private static void CheckApart(OpenedTarget origin, OpenedTarget cow)
+    {
+        const string Why = "a snapshot needs a COW apart from its origin";
+        if (origin.StDev == cow.StDev && origin.StIno == cow.StIno)
+            throw new HotplugFailure($"{origin.Path} and {cow.Path} are the same file: {Why}");
+        if (origin.Kind != TargetKind.BlockDevice || cow.Kind != TargetKind.BlockDevice)
+            return;
+        if (origin.Device == cow.Device)
+            throw new HotplugFailure($"{origin.Path} and {cow.Path} are the same block device ({origin.Device}): {Why}");
+        if ((SharedSectors(origin.Device, cow.Device) ?? SharedSectors(cow.Device, origin.Device)) is string how)
+            throw new HotplugFailure($"{origin.Path} ({origin.Device}) and {cow.Path} ({cow.Device}) overlap: {how}; {Why}");
+    }
+
+    /// <summary>How <paramref name="b"/> shares sectors with <paramref name="a"/> or a device under it; null if it does not.</summary>
+    private static string? SharedSectors(DeviceNumber a, DeviceNumber b)
+    {
+        foreach (DiskLayout.Extent member in DiskLayout.Overlapping(a))
+        {
+            if (member.Device == b)
+                return $"{member.Name} shares sectors with {DiskLayout.Overlapping(a)[0].Name}";
+        }
+        foreach (DeviceNumber lower in DiskLayout.Below(a))
+        {
+            foreach (DiskLayout.Extent member in DiskLayout.Overlapping(lower))
+            {
+                if (member.Device == b)
+                    return $"{DiskLayout.Overlapping(a)[0].Name} is built on {DiskLayout.Overlapping(lower)[0].Name}, which {member.Name} overlaps";
+            }
+        }
+        return null;
     }
 
     public void Dispose()

@@ -7,4 +7,7 @@ internal static partial class LibC
     // Request numbers are uint constants (C gives them type unsigned int too): a `const nuint` above
     // int.MaxValue reads back sign-extended from another assembly's metadata (seen in the tests).
     internal const uint BLKGETDISKSEQ = 0x80081280;
+
+    // <linux/fs.h>: #define BLKGETSIZE64 _IOR(0x12, 114, size_t): the device's size in bytes, a u64 *.
+    internal const uint BLKGETSIZE64 = 0x80081272;
 }

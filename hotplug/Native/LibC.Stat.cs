@@ -11,12 +11,15 @@ internal static partial class LibC
     internal const int AT_FDCWD = -100;
     internal const int AT_SYMLINK_NOFOLLOW = 0x100;
     internal const int AT_EMPTY_PATH = 0x1000;   // statx(fd, "", AT_EMPTY_PATH, ...) = fstat(fd)
+    internal const int AT_NO_AUTOMOUNT = 0x800;
+    internal const int AT_STATX_DONT_SYNC = 0x4000; // what the inode cache has: no network filesystem's server is asked
 
     // <linux/stat.h>
     internal const uint STATX_TYPE = 0x1;
     internal const uint STATX_MODE = 0x2;
     internal const uint STATX_INO = 0x100;
     internal const uint STATX_SIZE = 0x200;
+    internal const uint STATX_MNT_ID = 0x1000;   // Linux 5.8
     internal const uint STATX_BASIC_STATS = 0x7ff;
 
     internal const uint S_IFMT = 0xf000;
@@ -61,7 +64,8 @@ internal static partial class LibC
         public uint stx_rdev_minor;         // 132
         public uint stx_dev_major;          // 136: the filesystem holding the inode
         public uint stx_dev_minor;          // 140
-        public fixed ulong __spare3[14];    // 144: stx_mnt_id, dio alignment, spare (unused here)
+        public ulong stx_mnt_id;            // 144: the mount's ID, as in /proc/self/mountinfo's first field
+        public fixed ulong __spare3[13];    // 152: dio alignment, spare (unused here)
     }
 
     // C's name is `struct statx`; the struct is statx_t because C# cannot name a type like its method.

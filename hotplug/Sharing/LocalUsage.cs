@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Globalization;
 using System.IO;
 using System.Text;
 using BlockDiskseq.Native;
@@ -13,23 +14,94 @@ internal static class LocalUsage
 
     /// <summary>
     /// Every bound loop device whose backing file is the inode (stDev, stIno), as Xen's check_file_sharing
-    /// finds with `losetup -a`. The identity comes from LOOP_GET_STATUS64 (lo_device, lo_inode), not from
-    /// sysfs: loop/backing_file is a path made at read time (d_path), which names nothing once the file
-    /// is unlinked (" (deleted)") and is relative to the reader's root, so a file in another mount namespace
-    /// or chroot shows a path that may name a different file here; a path can only be stat-ed, which is
-    /// trusting it twice. (lo_file_name is worse: 64 bytes, fixed at attach.) Devices that vanish or
-    /// unbind during the scan are skipped.
+    /// finds with `losetup -a`, without opening any loop device (docs/design.md, "Finding the loop devices
+    /// of a file"): an open, and LOOP_GET_STATUS64 above all (it stats the backing file), waits for a loop
+    /// device whose file sits on a hung NFS server, and would stall every add. sysfs names each backing file
+    /// (loop/backing_file, a path made at read time under the spinlock, no I/O). Only paths on the target's
+    /// own filesystem are looked at: mountinfo says which filesystem a path is on, and the target's
+    /// filesystem has just answered our open, so a stat of such a path (from the inode cache where it can)
+    /// identifies the inode, hard links and all. A file of another filesystem cannot be the target, so it
+    /// is never touched. An unlinked backing file (" (deleted)") on the target's filesystem has no path to
+    /// stat: that one loop device is asked with LOOP_GET_STATUS64, on the filesystem that just answered.
+    /// A loop device bound in another mount namespace to a path not visible here is not found.
     /// </summary>
-    internal static IReadOnlyList<DeviceNumber> LoopsBackedBy(ulong stDev, ulong stIno)
+    /// <param name="superblock">The device mountinfo shows for the target's filesystem, when it differs from
+    /// st_dev (btrfs subvolumes report their own st_dev); null to compare with stDev only.</param>
+    internal static IReadOnlyList<DeviceNumber> LoopsBackedBy(ulong stDev, ulong stIno, DeviceNumber? superblock = null)
     {
         var found = new List<DeviceNumber>();
+        string? mountInfo = null;
         foreach (string name in BoundLoopNames())
         {
-            DeviceNumber? device = LoopBackingIs(name, stDev, stIno);
-            if (device is { } d)
+            string directory = $"{Sysfs.Root}/block/{name}";
+            string? backing = KernelFile.TryReadText($"{directory}/loop/backing_file");
+            if (backing is null || DeviceOf(directory) is not { } device)
+                continue; // unbound or gone since /proc/partitions was read
+            backing = backing.EndsWith('\n') ? backing[..^1] : backing;
+            mountInfo ??= KernelFile.TryReadText(MountInfoPath) ?? throw new HotplugFailure($"{MountInfoPath} does not exist");
+            if (!OnFilesystem(mountInfo, backing, stDev, superblock))
+                continue;
+            if (FileStatus.TryOfPathCached(backing) is { } status && status.Dev == stDev && status.Ino == stIno)
+                found.Add(device);
+            else if (backing.EndsWith(DeletedSuffix, StringComparison.Ordinal) && LoopBackingIs(name, stDev, stIno) is { } d)
                 found.Add(d);
         }
         return found;
+    }
+
+    private const string DeletedSuffix = " (deleted)";
+
+    private static DeviceNumber? DeviceOf(string directory)
+        => ParseDecimalDevice(KernelFile.TryReadText($"{directory}/dev")?.TrimEnd('\n'));
+
+    /// <summary>"7:0" (sysfs dev, mountinfo field 3): decimal major:minor.</summary>
+    internal static DeviceNumber? ParseDecimalDevice(string? text)
+    {
+        int colon = text?.IndexOf(':') ?? -1;
+        return colon > 0 && uint.TryParse(text.AsSpan(0, colon), NumberStyles.None, CultureInfo.InvariantCulture, out uint major)
+               && uint.TryParse(text.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out uint minor)
+            ? new DeviceNumber(major, minor)
+            : null;
+    }
+
+    /// <summary>
+    /// Whether the absolute path lies on the filesystem stDev (or superblock): the device of the mount with
+    /// the longest mount point that contains the path, the last listed of equals (it covers the others).
+    /// </summary>
+    internal static bool OnFilesystem(string mountInfo, string path, ulong stDev, DeviceNumber? superblock)
+    {
+        if (!path.StartsWith('/'))
+            return false;
+        if (path.EndsWith(DeletedSuffix, StringComparison.Ordinal))
+            path = path[..^DeletedSuffix.Length];
+        string? bestPoint = null;
+        DeviceNumber? bestDevice = null;
+        foreach (string line in mountInfo.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            string[] fields = line.Split(' ');
+            if (fields.Length < 5 || ParseDecimalDevice(fields[2]) is not { } device)
+                continue;
+            string point = Unescape(fields[4]);
+            bool contains = point == "/" || path == point || path.StartsWith(point + "/", StringComparison.Ordinal);
+            if (contains && (bestPoint is null || point.Length >= bestPoint.Length))
+                (bestPoint, bestDevice) = (point, device);
+        }
+        return bestDevice is { } d && (d.ToDevT() == stDev || d == superblock);
+    }
+
+    /// <summary>The device mountinfo shows for the mount with this ID (statx stx_mnt_id); null if none.</summary>
+    internal static DeviceNumber? SuperblockOfMount(ulong mountId)
+    {
+        if (mountId == 0)
+            return null;
+        string id = mountId.ToString(CultureInfo.InvariantCulture) + " ";
+        foreach (string line in (KernelFile.TryReadText(MountInfoPath) ?? "").Split('\n'))
+        {
+            string[] fields = line.Split(' ');
+            if (line.StartsWith(id, StringComparison.Ordinal) && fields.Length > 2)
+                return ParseDecimalDevice(fields[2]);
+        }
+        return null;
     }
 
     // Every block device with sectors is in /proc/partitions, so a loop device is there while a file is bound
@@ -54,6 +126,7 @@ internal static class LocalUsage
         }
     }
 
+    /// <summary>LOOP_GET_STATUS64 on the device: only for an unlinked backing file on the target's filesystem.</summary>
     private static DeviceNumber? LoopBackingIs(string name, ulong stDev, ulong stIno)
     {
         string path = "/dev/" + name;

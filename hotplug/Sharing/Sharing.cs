@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Linq;
 using BlockDiskseq.Devices;
@@ -22,29 +23,64 @@ internal static class Sharing
             return;
         // A file is in use through the loop devices already backed by it (Xen: losetup -a by st_dev:st_ino).
         IReadOnlyList<DeviceNumber> devices = target.Kind == TargetKind.File
-            ? LocalUsage.LoopsBackedBy(target.StDev, target.StIno)
+            ? LocalUsage.LoopsBackedBy(target.StDev, target.StIno, LocalUsage.SuperblockOfMount(target.MountId))
             : [target.Device];
         if (devices.Count == 0)
             return;
+        var related = new List<Related>();
         foreach (DeviceNumber device in devices)
         {
-            if (LocalUsage.MountPointOf(device, writableOnly: mode == AccessMode.Read) is string mountPoint)
-                throw Busy(target, device, mode, $"the privileged domain (on {Sanitise.Line(mountPoint)})", "by a guest");
-            if (StackedUse.ConflictingHolder(Sysfs.DevBlock(device), mode) is string holder)
-                throw Busy(target, device, mode, $"the privileged domain (held by {holder})", "by a guest");
+            foreach (DiskLayout.Extent member in DiskLayout.Overlapping(device))
+                related.Add(CheckLocal(target, mode, new Related(device, member), holdersCount: true));
+            // What it is built on (a dm or md device's lower devices) and what overlaps those: written
+            // through another path, they change it. Their holders are not asked: that is this very stack,
+            // or a sibling on other sectors (two logical volumes of one volume group).
+            foreach (DeviceNumber lower in DiskLayout.Below(device))
+            {
+                foreach (DiskLayout.Extent member in DiskLayout.Overlapping(lower))
+                    related.Add(CheckLocal(target, mode, new Related(device, member), holdersCount: false));
+            }
         }
         var vms = new SameVm(xs, be.FrontendId);
-        foreach ((BackendPath other, DeviceNumber device, AccessMode otherMode) in OtherUsers(xs, be, devices))
+        foreach ((BackendPath other, Related used, AccessMode otherMode) in OtherUsers(xs, be, related))
         {
             bool conflict = mode == AccessMode.Write || otherMode == AccessMode.Write;
             if (conflict && !vms.Includes(other.FrontendId))
-                throw Busy(target, device, mode, $"a guest domain (domain {other.FrontendId}, {other.Path})", "now");
+                throw Busy(target, used, mode, $"a guest domain (domain {other.FrontendId}, {other.Path})", "now");
         }
     }
 
-    /// <summary>Every other backend of this domain whose physical-device is one of <paramref name="devices"/>.</summary>
-    private static IEnumerable<(BackendPath Backend, DeviceNumber Device, AccessMode Mode)> OtherUsers(
-        Xenstore xs, BackendPath be, IReadOnlyList<DeviceNumber> devices)
+    /// <summary>This domain's users of one related device: a mount, and (holdersCount) a device stacked on it.</summary>
+    private static Related CheckLocal(OpenedTarget target, AccessMode mode, Related related, bool holdersCount)
+    {
+        DeviceNumber member = related.Member.Device;
+        if (LocalUsage.MountPointOf(member, writableOnly: mode == AccessMode.Read) is string mountPoint)
+            throw Busy(target, related, mode, $"the privileged domain (on {Sanitise.Line(mountPoint)})", "by a guest");
+        if (holdersCount && StackedUse.ConflictingHolder(Sysfs.DevBlock(member), mode) is string holder)
+            throw Busy(target, related, mode, $"the privileged domain (held by {holder})", "by a guest");
+        return related;
+    }
+
+    /// <summary>A device that shares sectors with Device (the target or a loop device on it): itself, or Member.</summary>
+    private readonly record struct Related(DeviceNumber Device, DiskLayout.Extent Member)
+    {
+        internal bool IsItself => Member.Device == Device;
+    }
+
+    /// <summary>Every other backend of this domain whose physical-device is one of the related devices.</summary>
+    private static IEnumerable<(BackendPath Backend, Related Used, AccessMode Mode)> OtherUsers(
+        Xenstore xs, BackendPath be, List<Related> related)
+    {
+        foreach ((BackendPath other, DeviceNumber used) in OtherPhysicalDevices(xs, be))
+        {
+            int index = related.FindIndex(r => r.Member.Device == used);
+            if (index >= 0)
+                yield return (other, related[index], CanonicalMode(xs.TryRead(other.Node(BackendNodes.Mode))));
+        }
+    }
+
+    /// <summary>Every other vbd backend of this domain with a physical-device, and that device.</summary>
+    private static IEnumerable<(BackendPath Backend, DeviceNumber Device)> OtherPhysicalDevices(Xenstore xs, BackendPath be)
     {
         foreach (string domain in xs.TryList(be.VbdDirectory) ?? [])
         {
@@ -55,11 +91,29 @@ internal static class Sharing
                 if (!BackendPath.TryParseDecimal(deviceId, out uint id) || (frontendId == be.FrontendId && id == be.DeviceId))
                     continue;
                 BackendPath other = be.Sibling(frontendId, id);
-                if (DeviceNumber.TryParse(xs.TryRead(other.Node(BackendNodes.PhysicalDevice)), out DeviceNumber used)
-                    && devices.Contains(used))
-                    yield return (other, used, CanonicalMode(xs.TryRead(other.Node(BackendNodes.Mode))));
+                if (DeviceNumber.TryParse(xs.TryRead(other.Node(BackendNodes.PhysicalDevice)), out DeviceNumber used))
+                    yield return (other, used);
             }
         }
+    }
+
+    /// <summary>
+    /// For LoopUsers: which other backend's physical-device names a device, read from Xenstore once, at the
+    /// first question (an add that binds no loop device asks none).
+    /// </summary>
+    internal static Func<DeviceNumber, string?> BackendNaming(Xenstore xs, BackendPath be)
+    {
+        Dictionary<DeviceNumber, string>? named = null;
+        return device =>
+        {
+            if (named is null)
+            {
+                named = [];
+                foreach ((BackendPath other, DeviceNumber used) in OtherPhysicalDevices(xs, be))
+                    named.TryAdd(used, $"{other.Path}/{BackendNodes.PhysicalDevice}");
+            }
+            return named.TryGetValue(device, out string? backend) ? backend : null;
+        };
     }
 
     /// <summary>
@@ -74,12 +128,18 @@ internal static class Sharing
         _ => AccessMode.Write,
     };
 
-    /// <summary>One line in the words of Xen's do_ebusy, with the device and the user named.</summary>
-    private static HotplugFailure Busy(OpenedTarget target, DeviceNumber device, AccessMode mode, string where, string when)
+    /// <summary>
+    /// One line in the words of Xen's do_ebusy, with the device and the user named; when the user has an
+    /// overlapping device rather than this one (a partition of the disk, the disk of the partition, a
+    /// device under a dm stack), that device is named too.
+    /// </summary>
+    private static HotplugFailure Busy(OpenedTarget target, Related related, AccessMode mode, string where, string when)
     {
+        DeviceNumber device = related.Device;
+        string overlap = related.IsItself ? "" : $"overlaps {related.Member.Name} ({related.Member.Device}), which ";
         string subject = target.Kind == TargetKind.File
-            ? $"File {target.Path} is loopback-mounted through {device}, which is mounted"
-            : $"Device {target.Path} ({device}) is mounted";
+            ? $"File {target.Path} is loopback-mounted through {device}, which {overlap}is mounted"
+            : $"Device {target.Path} ({device}) {overlap}is mounted";
         (string used, string wanted) = mode == AccessMode.Write ? ("", "") : ("read-write ", "read-only ");
         return new HotplugFailure($"{subject} {used}in {where}, and so cannot be mounted {wanted}{when}.", HotplugFailure.StatusBusy);
     }

@@ -61,6 +61,13 @@ internal sealed class BlkbackEmulator : IDisposable
         server.Write($"{backend}/state", "2");
     }
 
+    /// <summary>What the guest would read at the start of its disk now: up to count bytes through the held fd.</summary>
+    public string ReadHeld(int count)
+    {
+        lock (gate)
+            return held is null ? throw new InvalidOperationException("no device held") : TestNative.ReadStart(held, count);
+    }
+
     /// <summary>Waits (bounded) until the emulator holds a device; false on timeout.</summary>
     public bool WaitUntilHeld(TimeSpan timeout) => SpinWait.SpinUntil(() => HeldDevice is not null, timeout);
 

@@ -81,6 +81,21 @@ internal sealed class HotplugHarness : IDisposable
         return result;
     }
 
+    /// <summary>
+    /// Runs a verb under strace -f, keeping only the open calls; returns the result and the lines of the
+    /// trace that name <paramref name="path"/> in quotes (the calls that opened it).
+    /// </summary>
+    public (HotplugResult Result, string[] Opens) RunTracingOpens(TestBackend be, string verb, string path)
+    {
+        Xunit.Assert.True(Tools.Exists("strace"), "strace is needed: install.sh --deps-only installs it");
+        string trace = Path.Combine(Root, $"strace-{Guid.NewGuid():n}");
+        using Process process = Start([verb], LibxlEnvironment(be),
+            wrapper: $"exec strace -f -qq -e trace=open,openat,openat2 -o {trace} \"$0\" \"$@\"");
+        HotplugResult result = Finish(process);
+        string[] opens = File.ReadAllLines(trace).Where(line => line.Contains($"\"{path}\"", StringComparison.Ordinal)).ToArray();
+        return (result, opens);
+    }
+
     public HotplugResult Run(string[] args, IReadOnlyDictionary<string, string?> environment)
     {
         using Process process = Start(args, environment);
