@@ -1,3 +1,4 @@
+using System;
 using BlockDiskseq.Native;
 
 namespace BlockDiskseq.Devices;
@@ -18,6 +19,18 @@ internal readonly record struct DeviceNumber(uint Major, uint Minor)
     internal ulong ToDevT() => LibC.makedev(Major, Minor);
 
     internal static DeviceNumber FromDevT(ulong dev) => new(LibC.major(dev), LibC.minor(dev));
+
+    /// <summary>"7:0" as sysfs `dev` and mountinfo's third field write it: decimal major:minor; null if not that.</summary>
+    internal static DeviceNumber? ParseDecimal(string? text)
+    {
+        int colon = text?.IndexOf(':') ?? -1;
+        return colon > 0
+               && uint.TryParse(text.AsSpan(0, colon), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out uint major)
+               && uint.TryParse(text.AsSpan(colon + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out uint minor)
+               && major <= MaxMajor && minor <= MaxMinor
+            ? new DeviceNumber(major, minor)
+            : null;
+    }
 
     /// <summary>
     /// Strict form of the canonical text: lower-case hex without leading zeros (a lone "0" is zero), one

@@ -102,7 +102,7 @@ internal static class DiskLayout
     }
 
     private static DeviceNumber? DeviceOf(string directory)
-        => LocalUsage.ParseDecimalDevice(KernelFile.TryReadText(Path.Combine(directory, "dev"))?.TrimEnd('\n'));
+        => DeviceNumber.ParseDecimal(KernelFile.TryReadText(Path.Combine(directory, "dev"))?.TrimEnd('\n'));
 
     private static ulong? Number(string directory, string attribute)
         => ulong.TryParse(KernelFile.TryReadText(Path.Combine(directory, attribute))?.TrimEnd('\n'),

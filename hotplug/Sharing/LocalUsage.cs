@@ -54,17 +54,7 @@ internal static class LocalUsage
     private const string DeletedSuffix = " (deleted)";
 
     private static DeviceNumber? DeviceOf(string directory)
-        => ParseDecimalDevice(KernelFile.TryReadText($"{directory}/dev")?.TrimEnd('\n'));
-
-    /// <summary>"7:0" (sysfs dev, mountinfo field 3): decimal major:minor.</summary>
-    internal static DeviceNumber? ParseDecimalDevice(string? text)
-    {
-        int colon = text?.IndexOf(':') ?? -1;
-        return colon > 0 && uint.TryParse(text.AsSpan(0, colon), NumberStyles.None, CultureInfo.InvariantCulture, out uint major)
-               && uint.TryParse(text.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out uint minor)
-            ? new DeviceNumber(major, minor)
-            : null;
-    }
+        => DeviceNumber.ParseDecimal(KernelFile.TryReadText($"{directory}/dev")?.TrimEnd('\n'));
 
     /// <summary>
     /// Whether the absolute path lies on the filesystem stDev (or superblock): the device of the mount with
@@ -81,7 +71,7 @@ internal static class LocalUsage
         foreach (string line in mountInfo.Split('\n', StringSplitOptions.RemoveEmptyEntries))
         {
             string[] fields = line.Split(' ');
-            if (fields.Length < 5 || ParseDecimalDevice(fields[2]) is not { } device)
+            if (fields.Length < 5 || DeviceNumber.ParseDecimal(fields[2]) is not { } device)
                 continue;
             string point = Unescape(fields[4]);
             bool contains = point == "/" || path == point || path.StartsWith(point + "/", StringComparison.Ordinal);
@@ -101,7 +91,7 @@ internal static class LocalUsage
         {
             string[] fields = line.Split(' ');
             if (line.StartsWith(id, StringComparison.Ordinal) && fields.Length > 2)
-                return ParseDecimalDevice(fields[2]);
+                return DeviceNumber.ParseDecimal(fields[2]);
         }
         return null;
     }

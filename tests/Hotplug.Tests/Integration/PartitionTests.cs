@@ -2,7 +2,7 @@ using System;
 using System.IO;
 using System.Threading;
 using BlockDiskseq.Devices;
-using BlockDiskseq.Tests.Devices;
+using BlockDiskseq.TestSupport;
 using Xunit;
 
 namespace BlockDiskseq.Tests.Integration;
@@ -158,7 +158,7 @@ internal sealed class PartitionedDisk : IDisposable
     /// <summary>Another node of the whole disk (as a /dev/mapper or by-id node made without udev would be).</summary>
     public string SecondNode(string path)
     {
-        Assert.Equal(0, TestNative.mknod(path, Native.LibC.S_IFBLK | 0x180, Whole.ToDevT()));
+        Assert.Equal(0, TestNative.mknod(path, BlockDiskseq.Native.LibC.S_IFBLK | 0x180, Whole.ToDevT()));
         return path;
     }
 

@@ -3,7 +3,7 @@ using System.IO;
 using System.Text;
 using BlockDiskseq.Devices;
 using BlockDiskseq.Native;
-using BlockDiskseq.Tests.Devices;
+using BlockDiskseq.TestSupport;
 using Xunit;
 
 namespace BlockDiskseq.Tests.Integration;
