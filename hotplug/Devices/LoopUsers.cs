@@ -84,15 +84,16 @@ internal sealed class LoopUsers
     {
         var opened = new Dictionary<DeviceNumber, string>();
         string self = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        foreach (string process in Directory.EnumerateDirectories("/proc"))
+        foreach (string pid in SafeDir.Names("/proc"))
         {
-            string pid = Path.GetFileName(process);
             if (pid == self || pid.AsSpan().IndexOfAnyExceptInRange('0', '9') >= 0)
                 continue;
-            foreach (string fd in FdsOf(process))
+            string process = $"/proc/{pid}";
+            // A process may exit or close its fds during the scan: what is gone uses nothing.
+            foreach (string fd in SafeDir.Names($"{process}/fd"))
             {
                 LibC.statx_t st;
-                if (LibC.statx(LibC.AT_FDCWD, fd, LibC.AT_STATX_DONT_SYNC, LibC.STATX_TYPE, &st) != 0
+                if (LibC.statx(LibC.AT_FDCWD, $"{process}/fd/{fd}", LibC.AT_STATX_DONT_SYNC, LibC.STATX_TYPE, &st) != 0
                     || (st.stx_mode & LibC.S_IFMT) != LibC.S_IFBLK)
                     continue;
                 var device = new DeviceNumber(st.stx_rdev_major, st.stx_rdev_minor);
@@ -103,24 +104,11 @@ internal sealed class LoopUsers
         return opened;
     }
 
-    // A process may exit or close its fds during the scan: what is gone uses nothing.
-    private static IEnumerable<string> FdsOf(string process)
-    {
-        try
-        {
-            return Directory.GetFiles($"{process}/fd");
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return [];
-        }
-    }
-
     private static string Comm(string process)
     {
         try
         {
-            return Flow.Sanitise.Line(File.ReadAllText($"{process}/comm").TrimEnd('\n'));
+            return Reporting.Sanitise.Line(File.ReadAllText($"{process}/comm").TrimEnd('\n'));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
