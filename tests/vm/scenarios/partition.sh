@@ -3,15 +3,16 @@
 # filesystem dom0 has mounted. xl's error output carries our hotplug-error, which names the mounted
 # partition. Afterwards dom0's mount and loop device are untouched, and the test removes them.
 scenario() {
-    local image=/data/$LAB_NAME.img mnt=$LAB_TMP/mnt disk guest=$LAB_NAME
+    local image=/data/$LAB_NAME.img mnt=$LAB_TMP/mnt disk guest=$LAB_NAME mounted=
     make_image "$image" 16 "$LAB_NAME-$RANDOM"
     write_mbr "$image"
     disk=$(losetup --partscan --find --show "$image") || { fail "losetup --partscan $image"; return; }
     if check "${disk}p1 appeared" within 5 test -b "${disk}p1"; then
         refused_on_whole_disk
     fi
-    mountpoint -q "$mnt" && umount "$mnt"
+    [ -z "$mounted" ] || umount "$mnt"
     losetup -d "$disk"
+    check "the test's loop device is detached" within 5 no_loop_of "$image"
 }
 
 refused_on_whole_disk() {
@@ -19,6 +20,7 @@ refused_on_whole_disk() {
     mke2fs -q "${disk}p1" >/dev/null || { fail "mke2fs ${disk}p1"; return; }
     mkdir -p "$mnt"
     mount "${disk}p1" "$mnt" || { fail "mount ${disk}p1"; return; }
+    mounted=yes
     echo "dom0's file" >"$mnt/dom0-file"
     guest_config "$guest" hold "$(disk_spec rw "$disk")"
     if xl_create "$guest"; then
