@@ -48,10 +48,6 @@ internal sealed class OpenedTarget : IDisposable
         Size = status.Size;
     }
 
-    /// <summary>writable = true means mode w (with the read-only image rule), false means r.</summary>
-    public static OpenedTarget Open(DiskTarget target, bool writable)
-        => Open(target, writable ? AccessMode.Write : AccessMode.Read);
-
     /// <summary>
     /// Opens read-write for w and w!, read-only for r, but only after fstat has shown a regular file or a
     /// block device: the path is first opened with O_PATH, which runs no driver's open (opening /dev/watchdog
