@@ -55,11 +55,13 @@ public sealed class AddRemoveTests : IDisposable
     /// 8 reads (physical-device, state, type, frontend-id, params, mode, opened, blkback's error), the
     /// 12-request transaction, 2 watches, then one read per node an event names: state and opened for the
     /// backend watch's first event, the error node for its own, opened again when blkback writes it (the
-    /// last may come in the same batch). remove: the record, 4 deletes, our directory.
+    /// last may come in the same batch). Binding a loop device adds the check that no other backend names
+    /// it (LoopUsers): a list of backend/vbd and one of each frontend's directory (here only this one's).
+    /// remove: the record, 4 deletes, our directory.
     /// </summary>
     [IntegrationTheory]
-    [InlineData(BlkbackFlavour.Series, 26)]
-    [InlineData(BlkbackFlavour.Mainline, 24)]
+    [InlineData(BlkbackFlavour.Series, 28)]
+    [InlineData(BlkbackFlavour.Mainline, 26)]
     public void AddAndRemoveMakeFewXenstoreRequests(BlkbackFlavour flavour, int addLimit)
     {
         TestImage image = world.Image();

@@ -104,7 +104,7 @@ public sealed class DeviceMapperFormTests : IDisposable
         HotplugResult add = world.Run(be, "add");
 
         Assert.True(add.ExitCode == 1, add.ToString());
-        Assert.Equal($"{image.Path} and {link} are the same file: a snapshot needs its own COW", be["hotplug-error"]);
+        Assert.Equal($"{image.Path} and {link} are the same file: a snapshot needs a COW apart from its origin", be["hotplug-error"]);
     }
 
     [IntegrationFact]

@@ -84,7 +84,8 @@ public unsafe class NativeLayoutTests
         Assert.Equal(132, (byte*)&s.stx_rdev_minor - b);
         Assert.Equal(136, (byte*)&s.stx_dev_major - b);
         Assert.Equal(140, (byte*)&s.stx_dev_minor - b);
-        Assert.Equal(144, (byte*)s.__spare3 - b);
+        Assert.Equal(144, (byte*)&s.stx_mnt_id - b);
+        Assert.Equal(152, (byte*)s.__spare3 - b);
     }
 
     [Fact]
