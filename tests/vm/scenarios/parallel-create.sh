@@ -10,9 +10,10 @@
 # failed create is reported and counted, not failed; the guests that were created are checked
 # alike.
 GUESTS=${LAB_PARALLEL_GUESTS:-3}
-# The guests boot at once on one emulated CPU: their disks appear after 20-90 s on a busy host.
-GUEST_DISK_WAIT=120
-GUEST_REPORT_TIMEOUT=150
+# The guests boot at once on one emulated CPU: their disks appear after 20-90 s, minutes on a busy
+# host.
+GUEST_DISK_WAIT=240
+GUEST_REPORT_TIMEOUT=300
 
 scenario() {
     local i guest start rc created=() created_after domid devices= loops=
