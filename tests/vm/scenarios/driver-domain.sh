@@ -21,8 +21,9 @@
 # remove freed the devices once blkback let go. The guest's writes are in the image and the COW.
 # This file is also sourced in the driver domain (driver/init), for its helpers.
 
-# From `xl create` of the driver domain to devd running there: about 25 s under TCG.
-DD_READY_TIMEOUT=150
+# From `xl create` of the driver domain to devd running there: about 25 s under TCG, minutes on a
+# busy host.
+DD_READY_TIMEOUT=420
 # A command in the driver domain, to its rc line on the console: 1-2 s, a minute on a busy host.
 DD_COMMAND_TIMEOUT=120
 # xl create returns before devd has run the scripts in the driver domain: the guest may boot before
