@@ -13,21 +13,13 @@ scenario() {
 }
 
 check_backends_of() {
-    local guest=$1 domid devid be opened seq
+    local guest=$1 domid devid
     start_guest "$guest" hold "$(disk_spec rw "$image" xvda)" "$(disk_spec rw "$loop" xvdb)" || return
     domid=$(domid_of "$guest")
     # Both disks readable in the guest: blkback has opened both devices.
     expect_marker "$guest" xvda "$(marker_in "$image")" || return
     expect_marker "$guest" xvdb "$(marker_in "$device_image")" || return
     for devid in 51712 51728; do
-        be=$(backend_of "$domid" "$devid")
-        opened=$(cat "/sys/bus/xen-backend/devices/vbd-$domid-$devid/physical_device" 2>/dev/null)
-        seq=$(cat "/sys/dev/block/$(decimal_device "$opened")/diskseq" 2>/dev/null)
-        say "vbd $devid: blkback opened $opened (diskseq $seq); Xenstore physical-device" \
-            "$(xenstore-read "$be/physical-device" 2>&1), diskseq $(xenstore-read "$be/diskseq" 2>&1)"
-        check "vbd $devid: physical-device names the device blkback opened" \
-            same_nonempty "$opened" "$(xenstore-read "$be/physical-device")"
-        check "vbd $devid: diskseq is that device's diskseq" \
-            same_nonempty "$seq" "$(printf '%d' "0x$(xenstore-read "$be/diskseq")")"
+        check_opened_device "$domid" "$devid"
     done
 }
