@@ -6,7 +6,7 @@ namespace BlockDiskseq;
 
 /// <summary>
 /// add: open the target once, create a loop device for an image file, write diskseq and physical-device
-/// in one transaction, and hold our fd until blkback holds the device (issue 3, protocol.md 7).
+/// in one transaction, and hold our fd until blkback holds the device (docs/design.md, "Add/remove flow").
 /// Whatever fails, or kills us, nothing stays behind: the loop device is delete-on-close and our fd is
 /// its only reference until blkback opens it.
 /// </summary>

@@ -8,7 +8,7 @@ namespace BlockDiskseq;
 /// <summary>
 /// Runs add or remove and reports any failure the way libxl and Xen's scripts expect: one line in
 /// hotplug-error, hotplug-status = error (busy for sharing conflicts), the same line logged once to stderr
-/// and syslog, exit 1 (protocol.md 1.5, 2.1). No exception gets past this.
+/// and syslog, exit 1 (docs/protocol-facts.md §1, §4). No exception gets past this.
 /// </summary>
 internal static class HotplugRun
 {

@@ -9,7 +9,7 @@ using Xunit.Abstractions;
 namespace BlockDiskseq.Tests.Integration;
 
 /// <summary>
-/// Bad input of every kind libxl, a person or a broken host can produce (issue 3's list and more). Each
+/// Bad input of every kind libxl, a person or a broken host can produce. Each
 /// must fail with exit 1 (never 134), one clear line in hotplug-error and hotplug-status = error (busy for
 /// sharing), and leave no loop device bound to the image.
 /// </summary>

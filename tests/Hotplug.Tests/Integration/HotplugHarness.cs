@@ -56,7 +56,7 @@ internal sealed class HotplugHarness : IDisposable
         return be;
     }
 
-    /// <summary>The environment libxl gives a vbd script (protocol.md 1.3) pointed at this test's world.</summary>
+    /// <summary>The environment libxl gives a vbd script (docs/protocol-facts.md §1) pointed at this test's world.</summary>
     public Dictionary<string, string?> LibxlEnvironment(TestBackend? be) => new()
     {
         ["XENBUS_PATH"] = be?.Relative,

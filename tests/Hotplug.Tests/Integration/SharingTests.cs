@@ -6,7 +6,7 @@ using Xunit;
 
 namespace BlockDiskseq.Tests.Integration;
 
-/// <summary>Xen's sharing checks (protocol.md 2.4), with per-image locking instead of one global lock.</summary>
+/// <summary>Xen's sharing checks (docs/protocol-facts.md §4), with per-image locking instead of one global lock.</summary>
 [Collection(LoopDeviceCollection.Name)]
 public sealed class SharingTests : IDisposable
 {

@@ -6,7 +6,7 @@ internal enum Verb { Add, Remove, Status }
 
 /// <summary>
 /// What to do, from argv and the environment. libxl's form: argv[1] = add|remove, XENBUS_PATH (relative),
-/// XENBUS_TYPE = vbd, XENBUS_BASE_PATH = backend (protocol.md 1.2-1.3). Manual form: --backend PATH.
+/// XENBUS_TYPE = vbd, XENBUS_BASE_PATH = backend (docs/protocol-facts.md §1). Manual form: --backend PATH.
 /// </summary>
 internal sealed record Invocation(Verb Verb, BackendPath? Backend, bool NoWait, bool Verbose, Settings Settings)
 {

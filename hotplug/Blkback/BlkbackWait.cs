@@ -8,9 +8,9 @@ namespace BlockDiskseq.Flow;
 /// Waits until xen-blkback holds the device we exported, so our fd (the only other reference to a
 /// delete-on-close loop device) can go. Two kinds of kernel:
 /// - with the seed series' blkback patch, blkback writes opened=0 at probe (before libxl runs us) and
-///   opened=1 once it holds the device (protocol.md 3.3): watch it;
+///   opened=1 once it holds the device (docs/protocol-facts.md §6): watch it;
 /// - mainline has no such node; blkback creates the sysfs attribute
-///   bus/xen-backend/devices/vbd-DOMID-DEVID/physical_device right after opening (protocol.md 5.6): poll for it.
+///   bus/xen-backend/devices/vbd-DOMID-DEVID/physical_device right after opening (docs/protocol-facts.md §5): poll for it.
 /// Either way the backend moving to Closing/Closed, or blkback's error node appearing, means it failed.
 /// The watches go on after our transaction, not before: every condition is a state that is read again
 /// after its watch exists (each watch fires once when set), so nothing can slip between the write and the
@@ -130,7 +130,7 @@ internal sealed class BlkbackWait
 
     /// <summary>
     /// ENODEV as xenbus_dev_fatal formats it ("19 creating vbd structure"): the series' blkback answers a
-    /// diskseq mismatch with it (protocol.md 3.2); mainline uses it only for a device with no disk.
+    /// diskseq mismatch with it (docs/protocol-facts.md §6); mainline uses it only for a device with no disk.
     /// </summary>
     private const string NoSuchDeviceError = "19 ";
 

@@ -36,7 +36,7 @@ internal sealed record Settings(TimeSpan Timeout, string XenBackendSysfsRoot, ul
     }
 
     /// <summary>
-    /// The attribute mainline blkback creates once it has opened the device (xenvbd_sysfs_addif, protocol.md 5.6).
+    /// The attribute mainline blkback creates once it has opened the device (xenvbd_sysfs_addif, docs/protocol-facts.md §5).
     /// Its own knob: BLOCK_DISKSEQ_SYSFS also roots the device checks, which must keep reading the real /sys.
     /// </summary>
     internal string BlkbackPhysicalDeviceAttribute(BackendPath be)

@@ -9,14 +9,14 @@ namespace BlockDiskseq.Flow;
 /// </summary>
 internal static class BackendNodes
 {
-    // Written by libxl (protocol.md 1.7).
+    // Written by libxl (docs/protocol-facts.md §2).
     internal const string Params = "params";
     internal const string Mode = "mode";
     internal const string Type = "type";
     internal const string FrontendId = "frontend-id";
     internal const string State = "state";
 
-    // Written by this program (protocol.md 2.1, 3.2, 7.4).
+    // Written by this program (docs/protocol-facts.md §4, §6; docs/design.md).
     internal const string PhysicalDevice = "physical-device";
     internal const string PhysicalDevicePath = "physical-device-path";
     internal const string Diskseq = "diskseq";
@@ -32,7 +32,7 @@ internal static class BackendNodes
     /// <summary>The dm ioctl ABI add used for a device-mapper disk: "strict" or "legacy".</summary>
     internal const string DmAbi = "dm-abi";
 
-    // Written by blkback (protocol.md 3.3, 5.6).
+    // Written by blkback (docs/protocol-facts.md §5, §6).
     internal const string Opened = "opened";
     internal const string ErrorDirectory = "error";
     internal const string Error = "error";

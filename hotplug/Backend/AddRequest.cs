@@ -10,7 +10,7 @@ namespace BlockDiskseq.Flow;
 /// </summary>
 internal sealed record AddRequest(string Parameters, AccessMode Mode, string? Opened, string? BlkbackError)
 {
-    /// <summary>libxl writes "phy" for every disk with script= (protocol.md 1.7).</summary>
+    /// <summary>libxl writes "phy" for every disk with script= (docs/protocol-facts.md §2).</summary>
     internal const string PhyType = "phy";
     /// <summary>XenbusStateInitWait: blkback is waiting for physical-device; libxl runs add only then.</summary>
     internal const string InitWait = "2";

@@ -12,7 +12,7 @@ namespace BlockDiskseq.Tests.Blkback;
 
 /// <summary>
 /// Plays xen-blkback for one vbd backend on the test Xenstore server, with real block devices
-/// (drivers/block/xen-blkback/xenbus.c, protocol.md 3.2-3.3 and 5.6):
+/// (drivers/block/xen-blkback/xenbus.c, docs/protocol-facts.md §5, §6):
 /// - probe: writes opened=0 (series flavour only), then state=2 (InitWait);
 /// - on physical-device: opens the device by its number (a node made with mknod, as blkdev_get_by_dev
 ///   needs no path), compares BLKGETDISKSEQ with the diskseq node (the series' check; a mismatch is

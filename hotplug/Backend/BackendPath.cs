@@ -37,7 +37,7 @@ internal sealed record BackendPath
 
     /// <summary>
     /// Where blkback's xenbus_dev_fatal writes: "error/" + its own nodename (relative to its domain's home),
-    /// i.e. /local/domain/SELF/error/backend/vbd/DOMID/DEVID/error (protocol.md 3.2, 5.6).
+    /// i.e. /local/domain/SELF/error/backend/vbd/DOMID/DEVID/error (docs/protocol-facts.md §5).
     /// </summary>
     public string BlkbackErrorNode => BackendNodes.Path(DomainHome, BackendNodes.ErrorDirectory,
         BackendNodes.BackendDirectory, BackendNodes.VbdType, BackendNodes.Decimal(FrontendId),

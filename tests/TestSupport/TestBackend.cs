@@ -32,7 +32,7 @@ internal sealed class TestBackend
     public void Remove(string key) => server.Remove($"{Absolute}/{key}");
 
     /// <summary>
-    /// What libxl's device_disk_add and libxl__device_generic_add write (protocol.md 1.7), state 1;
+    /// What libxl's device_disk_add and libxl__device_generic_add write (docs/protocol-facts.md §2), state 1;
     /// blkback's probe then moves it to 2.
     /// </summary>
     internal void WriteLibxlNodes(string parameters, string mode)

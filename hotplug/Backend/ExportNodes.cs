@@ -25,7 +25,7 @@ internal static class ExportNodes
     });
 
     /// <summary>
-    /// One transaction, so blkback's watch on physical-device always finds diskseq beside it (protocol.md 3.2)
+    /// One transaction, so blkback's watch on physical-device always finds diskseq beside it (docs/protocol-facts.md §6)
     /// and remove always finds our record: all of it or none. The state re-check inside it closes the race
     /// with a toolstack that gave up on us (Xen's block re-checks state under its lock for the same reason).
     /// </summary>

@@ -6,7 +6,7 @@ using XenstoreInterop;
 namespace BlockDiskseq.Flow;
 
 /// <summary>
-/// Xen's check_sharing (tools/hotplug/Linux/block, protocol.md 2.4) without its global lock: the caller
+/// Xen's check_sharing (tools/hotplug/Linux/block, docs/protocol-facts.md §4) without its global lock: the caller
 /// holds the BackingLock of this backing object, so only adds of the same image or device wait for each
 /// other. To use a device read-write, nobody else may use it: not a mount in this domain, not another
 /// guest. To use it read-only, nobody may use it read-write. Users in the same VM (a guest and its stub
