@@ -9,7 +9,8 @@ internal static class Cli
     internal const string Usage =
         "Usage: block-diskseq add|remove [--backend PATH] [--no-wait] [--timeout SECONDS] [--verbose]\n" +
         "       block-diskseq status [PATH] [--verbose]\n" +
-        "       block-diskseq --help | --version\n";
+        "       block-diskseq --help | --version\n" +
+        "Silent on success: events go to syslog and /var/log/xen/xen-hotplug.log. See block-diskseq(8).\n";
 
     internal static int Run(string[] args)
     {
@@ -40,6 +41,9 @@ internal static class Cli
         }
         Log.Verbose = invocation.Verbose;
         Log.Context = invocation.Backend is null ? $"block-diskseq {args[0]}" : $"block-diskseq {args[0]} {invocation.Backend}";
+        // status is a person's read-only look, not a hotplug event.
+        if (invocation.Verb != Verb.Status)
+            Log.HotplugLogDirectory = invocation.Settings.HotplugLogDirectory;
         return invocation.Verb == Verb.Status ? Status.Run(invocation) : HotplugRun.Run(invocation);
     }
 
