@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 using System.Text;
 using BlockDiskseq.Native;
 
-namespace BlockDiskseq;
+namespace BlockDiskseq.Reporting;
 
 /// <summary>
 /// Xen's hotplug log: Xen's own scripts send their stderr to /var/log/xen/xen-hotplug.log

@@ -3,7 +3,7 @@ using System.Diagnostics;
 using System.Text;
 using BlockDiskseq.Native;
 
-namespace BlockDiskseq;
+namespace BlockDiskseq.Reporting;
 
 /// <summary>
 /// One line per event, the way Xen's own scripts behave: a successful run says nothing on the terminal
@@ -38,7 +38,7 @@ internal static unsafe class Log
         if (!Verbose)
             return;
         double ms = Stopwatch.GetElapsedTime(StartTicks).TotalMilliseconds;
-        WriteStderr($"{Context}: [{ms,7:F2} ms] {Flow.Sanitise.Line(message)}\n");
+        WriteStderr($"{Context}: [{ms,7:F2} ms] {Sanitise.Line(message)}\n");
     }
 
     /// <summary>Plain output for --help/--version/status (stdout).</summary>
@@ -46,7 +46,7 @@ internal static unsafe class Log
 
     private static void Emit(int priority, string message, bool toStderr)
     {
-        string line = $"{Context}: {Flow.Sanitise.Line(message)}";
+        string line = $"{Context}: {Sanitise.Line(message)}";
         if (toStderr)
             WriteStderr(line + "\n");
         Syslog(priority, line);
@@ -61,7 +61,7 @@ internal static unsafe class Log
         if (HotplugLog.Append(directory, line) is not string failure)
             return;
         hotplugLogFailed = true;
-        string note = $"{Context}: hotplug log: {Flow.Sanitise.Line(failure)}";
+        string note = $"{Context}: hotplug log: {Sanitise.Line(failure)}";
         if (Verbose)
             WriteStderr(note + "\n");
         Syslog(LibC.LOG_WARNING, note);

@@ -3,7 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Text.RegularExpressions;
-using BlockDiskseq.Tests.Blkback;
+using BlockDiskseq.TestSupport;
 using Xunit;
 
 namespace BlockDiskseq.Tests.Integration;
