@@ -15,7 +15,8 @@ internal static class Program
     internal const string Usage =
         "Usage: block-diskseq add|remove [--backend PATH] [--no-wait] [--timeout SECONDS] [--verbose]\n" +
         "       block-diskseq status [PATH] [--verbose]\n" +
-        "       block-diskseq --help | --version\n";
+        "       block-diskseq --help | --version\n" +
+        "Silent on success: events go to syslog and /var/log/xen/xen-hotplug.log. See block-diskseq(8).\n";
 
     private static int Main(string[] args)
     {
@@ -63,13 +64,16 @@ internal static class Program
         }
         Log.Verbose = invocation.Verbose;
         Log.Context = invocation.Backend is null ? $"block-diskseq {args[0]}" : $"block-diskseq {args[0]} {invocation.Backend}";
+        // status is a person's read-only look, not a hotplug event.
+        if (invocation.Verb != Verb.Status)
+            Log.HotplugLogDirectory = invocation.Settings.HotplugLogDirectory;
         return invocation.Verb == Verb.Status ? Status.Run(invocation) : RunHotplug(invocation);
     }
 
     /// <summary>
     /// add or remove, with any failure reported the way libxl and Xen's scripts expect (FailureReport):
     /// one line in hotplug-error, hotplug-status = error (busy for sharing conflicts), the same line logged
-    /// once to stderr and syslog, exit 1 (docs/protocol-facts.md §1, §4).
+    /// once to stderr, syslog and the hotplug log, exit 1 (docs/protocol-facts.md §1, §4).
     /// </summary>
     private static int RunHotplug(Invocation invocation)
     {

@@ -20,6 +20,7 @@ internal sealed class World : IDisposable
     public string Root => host.Root;
     public string SysfsRoot => host.SysfsRoot;
     public string RunDir => host.RunDir;
+    public string LogDir => host.LogDir;
     public XenstoreServer Server => host.Server;
 
     public string Image(int index)

@@ -11,6 +11,10 @@ internal sealed record Settings(TimeSpan Timeout, string XenBackendSysfsRoot, ul
 {
     internal const string TimeoutVariable = "BLOCK_DISKSEQ_TIMEOUT";
     internal const string XenBackendSysfsVariable = "BLOCK_DISKSEQ_XEN_BACKEND_SYSFS";
+    internal const string HotplugLogDirectoryVariable = "BLOCK_DISKSEQ_LOGDIR";
+
+    /// <summary>Where Xen's hotplug log is (HotplugLog); tests point it at their own directory.</summary>
+    internal string HotplugLogDirectory { get; init; } = HotplugLog.DefaultDirectory;
 
     /// <summary>libxl SIGKILLs the script after 40 s (LIBXL_HOTPLUG_TIMEOUT): fail cleanly well before.</summary>
     internal static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(30);
@@ -23,7 +27,11 @@ internal sealed record Settings(TimeSpan Timeout, string XenBackendSysfsRoot, ul
         return new Settings(
             timeout is null ? DefaultTimeout : ParseTimeout(timeout, TimeoutVariable),
             env(XenBackendSysfsVariable) is { Length: > 0 } root ? root : "/sys",
-            TestHooks.DiskseqOffset(env));
+            TestHooks.DiskseqOffset(env))
+        {
+            HotplugLogDirectory = env(HotplugLogDirectoryVariable) is { Length: > 0 } logDirectory
+                ? logDirectory.TrimEnd('/') : HotplugLog.DefaultDirectory,
+        };
     }
 
     /// <summary>Seconds, digits with an optional fraction ("30", "0.5"); no sign, no exponent, no spaces.</summary>

@@ -6,7 +6,7 @@ using XenstoreInterop;
 namespace BlockDiskseq.Reporting;
 
 /// <summary>
-/// A failed add or remove, reported once: the line logged (stderr and syslog), then hotplug-error and
+/// A failed add or remove, reported once: the line logged (stderr, syslog, hotplug log), then hotplug-error and
 /// hotplug-status in the backend (docs/protocol-facts.md §1, §4).
 /// </summary>
 internal static class FailureReport

@@ -6,8 +6,9 @@ namespace BlockDiskseq.TestSupport;
 
 /// <summary>
 /// What block-diskseq runs against in a test or a benchmark: a scratch directory, a fake sysfs root (the
-/// mainline blkback emulator's physical_device files), a run directory for the program's lock files, and a
-/// test Xenstore server holding dom0's own nodes. HotplugHarness and bench/'s World build on it.
+/// mainline blkback emulator's physical_device files), a run directory for the program's lock files, a log
+/// directory standing in for /var/log/xen (the hotplug log), and a test Xenstore server holding dom0's own
+/// nodes. HotplugHarness and bench/'s World build on it.
 /// </summary>
 internal sealed class TestHost : IDisposable
 {
@@ -16,6 +17,7 @@ internal sealed class TestHost : IDisposable
         Root = Directory.CreateTempSubdirectory(prefix).FullName;
         SysfsRoot = Directory.CreateDirectory(Path.Combine(Root, "sysfs")).FullName;
         RunDir = Path.Combine(Root, "run");
+        LogDir = Directory.CreateDirectory(Path.Combine(Root, "log")).FullName;
         Server = XenstoreServer.Start(Path.Combine(Root, "xs.sock"));
         Server.Write("/local/domain/0/domid", "0");
         Server.Write("/local/domain/0/name", "Domain-0");
@@ -24,6 +26,9 @@ internal sealed class TestHost : IDisposable
     public string Root { get; }
     public string SysfsRoot { get; }
     public string RunDir { get; }
+    public string LogDir { get; }
+    /// <summary>The hotplug log the program appends to under LogDir.</summary>
+    public string HotplugLogPath => Path.Combine(LogDir, "xen-hotplug.log");
     public XenstoreServer Server { get; }
 
     /// <summary>Stops the server and deletes the directory with everything in it.</summary>

@@ -29,6 +29,16 @@ public class InvocationTests
         Assert.False(inv.Verbose);
         Assert.Equal(TimeSpan.FromSeconds(30), inv.Settings.Timeout);
         Assert.Equal("/sys", inv.Settings.XenBackendSysfsRoot);
+        Assert.Equal("/var/log/xen", inv.Settings.HotplugLogDirectory);
+    }
+
+    [Fact]
+    public void HotplugLogDirectoryFromEnvironment()
+    {
+        var env = new Dictionary<string, string>(Libxl) { ["BLOCK_DISKSEQ_LOGDIR"] = "/tmp/lab/log/" };
+        Assert.Equal("/tmp/lab/log", Parse(env, "add").Settings.HotplugLogDirectory);
+        env["BLOCK_DISKSEQ_LOGDIR"] = "";
+        Assert.Equal("/var/log/xen", Parse(env, "add").Settings.HotplugLogDirectory);
     }
 
     [Fact]

@@ -93,7 +93,7 @@ public sealed class BadInputTests : IDisposable
         // libxl runs remove after a failed add: nothing of ours to remove, so it succeeds.
         HotplugResult remove = world.Run(be, "remove");
         Assert.True(remove.ExitCode == 0, $"{situation}: {remove}");
-        Assert.Contains("nothing to remove", remove.Stderr);
+        Assert.Contains("nothing to remove", world.HotplugLogLines()[^1]);
     }
 
     private void Arrange(string situation)

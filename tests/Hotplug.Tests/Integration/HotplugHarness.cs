@@ -31,6 +31,11 @@ internal sealed class HotplugHarness : IDisposable
     public string Root => host.Root;
     public string SysfsRoot => host.SysfsRoot;
     public string RunDir => host.RunDir;
+    public string LogDir => host.LogDir;
+
+    /// <summary>The lines of the hotplug log so far (none when the program wrote none).</summary>
+    public string[] HotplugLogLines()
+        => File.Exists(host.HotplugLogPath) ? File.ReadAllLines(host.HotplugLogPath) : [];
     public XenstoreServer Server => host.Server;
 
     public TestImage Image(string name = "disk.img", long size = 4 << 20)
@@ -67,6 +72,7 @@ internal sealed class HotplugHarness : IDisposable
         ["XENSTORED_PATH"] = Server.SocketPath,
         ["BLOCK_DISKSEQ_XEN_BACKEND_SYSFS"] = SysfsRoot,
         ["BLOCK_DISKSEQ_RUNDIR"] = RunDir,
+        ["BLOCK_DISKSEQ_LOGDIR"] = LogDir,
         ["BLOCK_DISKSEQ_TIMEOUT"] = null,
         ["BLOCK_DISKSEQ_SYSFS"] = null,
     };

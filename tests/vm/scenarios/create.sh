@@ -4,14 +4,21 @@
 #   ro: the loop device is read-only; the guest sees a read-only disk and its write fails; the image
 #       is unchanged
 # The guest powers off by itself (on_poweroff=destroy, so libxl runs the hotplug `remove`); no loop
-# device remains.
+# device remains. block-diskseq prints nothing on xl's terminal and logs its add and its remove in
+# /var/log/xen/xen-hotplug.log, as Xen's own scripts do.
 scenario() {
     local access=${LAB_ACCESS:-rw} guest=$LAB_NAME image=/data/$LAB_NAME.img marker=$LAB_NAME-$RANDOM
-    local loop console ro=0 written=guest-wrote:xvda
+    local loop console domid ro=0 written=guest-wrote:xvda
     [ "$access" = rw ] || { ro=1; written=; }
     make_image "$image" 16 "$marker"
     start_guest "$guest" "$access" "$(disk_spec "$access" "$image")" || return
     metric create "$CREATE_TIME"
+    domid=$(domid_of "$guest")
+    if [ "$LAB_SCRIPT" = block-diskseq ]; then
+        check "xl create printed nothing of block-diskseq" eval "! grep -q block-diskseq '$LAB_TMP/$guest.create.err' '$LAB_TMP/$guest.create.out'"
+        check "the hotplug log has the add" \
+            grep -q "\[[0-9]*\] block-diskseq add backend/vbd/$domid/51712: blkback holds " /var/log/xen/xen-hotplug.log
+    fi
     loop=$(loops_of "$image")
     check "a loop device backs the image while the guest runs" [ -n "$loop" ]
     check "the loop device's read-only flag is $ro" [ "$(cat "/sys/block/$loop/ro" 2>/dev/null)" = $ro ]
@@ -29,4 +36,6 @@ scenario() {
     metric gone "$(elapsed_s "$CREATE_START")"
     check "sector 1 of the image holds '$written'" [ "$(guest_data_in "$image")" = "$written" ]
     check "no loop device left on the image" within 5 no_loop_of "$image"
+    [ "$LAB_SCRIPT" != block-diskseq ] || check "the hotplug log has the remove" within 5 \
+        grep -q "\[[0-9]*\] block-diskseq remove backend/vbd/$domid/51712: removed loop " /var/log/xen/xen-hotplug.log
 }

@@ -13,8 +13,9 @@ scenario() {
     rm -f "$cow" && truncate -s 8M "$cow"
     for point in $KILL_POINTS; do
         kill_during_add "$LAB_NAME-$point" "snapshot:origin=$origin,cow=$cow" "$point" && killed=$((killed + 1))
-        [ "$point" != dm-table ] || check "libxl's remove swept the unarmed dm device the kill left" \
-            grep -q "removed leftover dm device block-diskseq-[0-9]*-51712-snap" "$LAB_TMP/$LAB_NAME-$point.create.err"
+        [ "$point" != dm-table ] || check "libxl's remove swept the unarmed dm device the kill left (hotplug log)" \
+            grep -q "block-diskseq remove backend/vbd/[0-9]*/51712: removed leftover dm device block-diskseq-[0-9]*-51712-snap" \
+            /var/log/xen/xen-hotplug.log
         check "nothing left after the kill at $point" within 5 nothing_left "$origin" "$cow"
     done
     metric kills-landed "$killed/$(echo $KILL_POINTS | wc -w)"
