@@ -9,4 +9,7 @@ internal static partial class LibC
 
     [LibraryImport(LibraryNames.LibC)]
     internal static partial int getpid();
+
+    [LibraryImport(LibraryNames.LibC)]
+    internal static partial uint geteuid();
 }

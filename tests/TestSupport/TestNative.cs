@@ -10,4 +10,10 @@ internal static partial class TestNative
 
     [LibraryImport("libc.so.6", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int mknod(string path, uint mode, ulong dev);
+
+    [LibraryImport("libc.so.6", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int chown(string path, uint owner, uint group);
+
+    [LibraryImport("libc.so.6", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int link(string oldpath, string newpath);
 }
