@@ -1,9 +1,11 @@
 using System.Collections.Generic;
 using System.Linq;
+using BlockDiskseq.Backend;
+using BlockDiskseq.Cli;
 using BlockDiskseq.DeviceMapper;
 using BlockDiskseq.Devices;
-using BlockDiskseq.Flow;
 using BlockDiskseq.Native;
+using BlockDiskseq.Reporting;
 using XenstoreInterop;
 
 namespace BlockDiskseq;

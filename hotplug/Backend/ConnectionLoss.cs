@@ -1,7 +1,8 @@
 using BlockDiskseq.Native;
+using BlockDiskseq.Reporting;
 using XenstoreInterop;
 
-namespace BlockDiskseq.Flow;
+namespace BlockDiskseq.Backend;
 
 /// <summary>
 /// A Xenstore connection that fails under add or remove: xenstored died, restarted, or dropped us. One new

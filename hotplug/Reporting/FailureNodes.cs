@@ -1,8 +1,9 @@
 using System;
 using System.Text;
+using BlockDiskseq.Backend;
 using XenstoreInterop;
 
-namespace BlockDiskseq.Flow;
+namespace BlockDiskseq.Reporting;
 
 /// <summary>
 /// Writes a failure where libxl reads it: hotplug-error, then hotplug-status (Xen's fatal writes them in this

@@ -1,8 +1,10 @@
 using System;
 using System.Runtime.InteropServices;
+using BlockDiskseq.Devices;
 using BlockDiskseq.Native;
+using BlockDiskseq.Reporting;
 
-namespace BlockDiskseq.Devices;
+namespace BlockDiskseq.Sharing;
 
 /// <summary>
 /// The lock directory (BLOCK_DISKSEQ_RUNDIR, default /run/block-diskseq) and the lock files in it. Whoever can

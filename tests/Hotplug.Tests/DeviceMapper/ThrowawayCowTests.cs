@@ -2,7 +2,9 @@ using System.IO;
 using BlockDiskseq.DeviceMapper;
 using BlockDiskseq.Devices;
 using BlockDiskseq.Native;
+using BlockDiskseq.Reporting;
 using BlockDiskseq.Tests.Integration;
+using BlockDiskseq.TestSupport;
 using Xunit;
 
 namespace BlockDiskseq.Tests.DeviceMapper;

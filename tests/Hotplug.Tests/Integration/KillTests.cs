@@ -2,7 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.Globalization;
-using BlockDiskseq.Tests.Blkback;
+using BlockDiskseq.TestSupport;
 using Xunit;
 using Xunit.Abstractions;
 

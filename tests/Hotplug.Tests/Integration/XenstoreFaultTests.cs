@@ -4,7 +4,7 @@ using System.Linq;
 using System.Text;
 using System.Threading;
 using BlockDiskseq.Devices;
-using BlockDiskseq.Tests.Blkback;
+using BlockDiskseq.TestSupport;
 using TestXenstored;
 using Xunit;
 

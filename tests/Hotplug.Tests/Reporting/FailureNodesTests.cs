@@ -1,8 +1,8 @@
 using System.Text;
-using BlockDiskseq.Flow;
+using BlockDiskseq.Reporting;
 using Xunit;
 
-namespace BlockDiskseq.Tests.Flow;
+namespace BlockDiskseq.Tests.Reporting;
 
 /// <summary>hotplug-error always fits Xenstore: its path, a NUL and the value within 4096 bytes, the value within 1024.</summary>
 public class FailureNodesTests
