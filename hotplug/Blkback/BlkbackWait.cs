@@ -82,6 +82,36 @@ internal sealed class BlkbackWait
     /// </summary>
     internal void UntilHeld(Xenstore xs, DeviceNumber device, Deadline deadline)
     {
+        try
+        {
+            Wait(xs, device, deadline);
+        }
+        catch (HotplugFailure)
+        {
+            LeaveWatchBacklog(xs);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// After a failed wait, the teardown's requests go on a new connection. Replies and watch events share one
+    /// socket, in order: behind a flood of events the next reply comes only once the flood has been read, and
+    /// the teardown would wait for all of it. A new connection has no watches and no backlog.
+    /// </summary>
+    private static void LeaveWatchBacklog(Xenstore xs)
+    {
+        try
+        {
+            xs.Reconnect();
+        }
+        catch (XenstoreException e)
+        {
+            Log.Step($"no new connection for the teardown ({e.Message}): using the old one");
+        }
+    }
+
+    private void Wait(Xenstore xs, DeviceNumber device, Deadline deadline)
+    {
         var nodes = new WatchedNodes(be, sysfsAttribute is null);
         var heard = new HeardFrom();
         bool watching = false;
