@@ -8,8 +8,5 @@ internal static partial class LibC
     internal static unsafe partial nint write(int fd, byte* buf, nuint count);
 
     [LibraryImport(LibraryNames.LibC)]
-    internal static partial int getpid();
-
-    [LibraryImport(LibraryNames.LibC)]
     internal static partial uint geteuid();
 }
