@@ -6,10 +6,11 @@ namespace BlockDiskseq.Tests.Backend;
 public class XenbusStateTests
 {
     [Theory]
-    [InlineData("2", XenbusState.InitWait)]
-    [InlineData("5", XenbusState.Closing)]
-    [InlineData("6", XenbusState.Closed)]
-    public void ParsesTheDigitXenWrites(string text, XenbusState expected) => Assert.Equal(expected, XenbusStates.Parse(text));
+    [InlineData("2", (int)XenbusState.InitWait)]
+    [InlineData("5", (int)XenbusState.Closing)]
+    [InlineData("6", (int)XenbusState.Closed)]
+    // int, not the internal XenbusState: a public test method cannot take an internal type (CS0051)
+    public void ParsesTheDigitXenWrites(string text, int expected) => Assert.Equal((XenbusState)expected, XenbusStates.Parse(text));
 
     [Theory]
     [InlineData(null)]
