@@ -125,13 +125,18 @@ public sealed class XenstoreFaultTests : IDisposable
         Assert.Equal(0, HotplugHarness.LoopsLeft(image));
     }
 
-    /// <summary>The connection dropped before the commit arrived: nothing committed, so add writes it again.</summary>
-    [IntegrationFact]
-    public void ACommitDroppedBeforeItAppliedIsWrittenAgain()
+    /// <summary>
+    /// The connection dropped before the transaction was applied (at its start, or before the commit arrived):
+    /// nothing committed, so add writes it again. (Before, a drop at TRANSACTION_START failed the add.)
+    /// </summary>
+    [IntegrationTheory]
+    [InlineData(XsdType.TransactionStart)]
+    [InlineData(XsdType.TransactionEnd)]
+    public void ATransactionDroppedBeforeItAppliedIsWrittenAgain(XsdType droppedOn)
     {
         TestImage image = world.Image();
         TestBackend be = world.Backend(65, 51712, image.Path);
-        world.Server.DropConnectionOnNext(XsdType.TransactionEnd);
+        world.Server.DropConnectionOnNext(droppedOn);
 
         HotplugResult add = world.Run(be, "add");
 
