@@ -81,9 +81,9 @@ internal static class Remove
         }
         if (loop.Diskseq != layer.Diskseq)
         {
-            Log.Info($"{loop.Path} now has diskseq {Diskseq.Format(loop.Diskseq)}, not {Diskseq.Format(layer.Diskseq)}: "
+            Log.Info($"{loop.Path} now has diskseq {DiskSequence.Format(loop.Diskseq)}, not {DiskSequence.Format(layer.Diskseq)}: "
                 + "no longer the device we created, leaving it");
-            return new(layer, LayerFate.Left, $"its diskseq is now {Diskseq.Format(loop.Diskseq)} (reused)");
+            return new(layer, LayerFate.Left, $"its diskseq is now {DiskSequence.Format(loop.Diskseq)} (reused)");
         }
         loop.Detach();
         Log.Step($"{layer}: detached {loop.Path}");

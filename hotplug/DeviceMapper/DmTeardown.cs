@@ -33,7 +33,7 @@ internal static class DmTeardown
         DmDeviceStatus? status = dm.Status(DmLookup.ByDevice(device), diskseq);
         if (status is not { } found)
             return dm.Abi == DmAbi.Strict && dm.Status(DmLookup.ByDevice(device), 0) is { } other
-                ? NotOurs(device, why = $"its diskseq is now {Diskseq.Format(other.Diskseq)} (reused)")
+                ? NotOurs(device, why = $"its diskseq is now {DiskSequence.Format(other.Diskseq)} (reused)")
                 : DmRemoval.AlreadyGone;
         if (!DmName.TryParse(found.Name, out DmName name) || !name.OwnsUuid(found.Uuid))
             return NotOurs(device, why = $"it is now {Printable.Quote(found.Name)} ({Printable.Quote(found.Uuid)}), not one of ours");
@@ -45,7 +45,7 @@ internal static class DmTeardown
         if (node.Uuid != found.Uuid)
             return NotOurs(device, why = $"it became {Printable.Quote(node.Uuid)} while we looked");
         if (node.Diskseq != diskseq)
-            return NotOurs(device, why = $"its diskseq is now {Diskseq.Format(node.Diskseq)} (reused)");
+            return NotOurs(device, why = $"its diskseq is now {DiskSequence.Format(node.Diskseq)} (reused)");
         return dm.Remove(DmLookup.ByUuid(found.Uuid), deferred: true, 0) ? DmRemoval.Removed : DmRemoval.AlreadyGone;
     }
 

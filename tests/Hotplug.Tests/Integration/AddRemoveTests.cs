@@ -65,8 +65,8 @@ public sealed class AddRemoveTests : IDisposable
         world.Succeed(be, "add");
         Assert.True(DeviceNumber.TryParse(be["physical-device"], out DeviceNumber device));
         string now = be["diskseq"]!;
-        Assert.True(Diskseq.TryParse(now, out ulong diskseq));
-        string recorded = Diskseq.Format(diskseq - 1);
+        Assert.True(DiskSequence.TryParse(now, out ulong diskseq));
+        string recorded = DiskSequence.Format(diskseq - 1);
         be.Write("block-diskseq/layers", $"loop {device} {recorded}");
 
         HotplugResult remove = world.Succeed(be, "remove");
