@@ -264,11 +264,11 @@ public sealed class XenstoreServer : IDisposable
             }
             bool dropAfter = faults.TakeDropAfterApply(request.Header.Type);
             if (dropAfter)
-                connection.Dispose(); // the reply the handler sends goes nowhere
+                connection.StopSending(); // the reply the handler sends goes nowhere
             lock (store.Gate)
                 handler.Handle(connection, request);
             if (dropAfter)
-                break;
+                break; // closed only now: the client sees the end after the request was applied, as with xenstored
         }
         connection.Dispose();
         lock (store.Gate)
