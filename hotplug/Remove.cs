@@ -33,77 +33,79 @@ internal static class Remove
         ExportNodes.Forget(xs, be);
         if (!DiskseqRecord.TryParse(text, out DiskseqRecord record))
             throw new HotplugFailure($"{recordNode} is malformed ('{Sanitise.Line(text)}'): not touching any device");
-        var kept = new List<CreatedLayer>();
+        var outcomes = new List<LayerOutcome>();
         for (int i = record.Layers.Count - 1; i >= 0; i--)
-        {
-            if (!TearDown(record.Layers[i], dm))
-                kept.Insert(0, record.Layers[i]);
-        }
+            outcomes.Insert(0, TearDown(record.Layers[i], dm));
         SweepDeviceMapperLeftovers(xs, be, dm, record);
+        string summary = LayerOutcome.Summarise(outcomes);
+        var kept = outcomes.Where(outcome => outcome.Fate == LayerFate.Failed).Select(outcome => outcome.Layer).ToList();
         if (kept.Count > 0)
         {
             // Keep what is still ours, so a second remove (or a person) can finish the job.
             var left = new DiskseqRecord(kept);
             xs.Write(recordNode, left.ToString());
-            throw new HotplugFailure($"could not tear down {left} (see the log); kept in {recordNode}");
+            throw new HotplugFailure($"could not tear down {left} (see the log); kept in {recordNode}; {summary}");
         }
         xs.Delete(BackendNodes.Path(be.Path, BackendNodes.OwnDirectory));
-        Log.Info($"removed {record}");
+        Log.Info(summary);
     }
 
-    /// <summary>True when the layer is gone or no longer ours; false when it is ours and tearing it down failed.</summary>
-    private static bool TearDown(CreatedLayer layer, DeviceMapperSession dm)
+    /// <summary>What became of the layer; Failed when it is ours and tearing it down failed.</summary>
+    private static LayerOutcome TearDown(CreatedLayer layer, DeviceMapperSession dm)
     {
         try
         {
-            if (layer.Kind == LayerKind.DeviceMapper)
-                TearDownDeviceMapper(layer, dm);
-            else
-                TearDownLoop(layer);
-            return true;
+            return layer.Kind == LayerKind.DeviceMapper ? TearDownDeviceMapper(layer, dm) : TearDownLoop(layer);
         }
         catch (NativeException e) when (e.Errno == LibC.EBUSY)
         {
             // blkback drops its reference a moment after Closed (xen_blkif_free runs deferred, docs/protocol-facts.md §5);
             // the device is delete-on-close, so it goes when blkback lets go.
             Log.Warning($"{layer}: {e.Message}; it goes at its last close, ignoring");
-            return true;
+            return new(layer, LayerFate.Removed, "goes at its last close");
         }
         catch (NativeException e)
         {
             Log.Error($"{layer}: {e.Message}");
-            return false;
+            return new(layer, LayerFate.Failed, e.Message);
         }
     }
 
-    private static void TearDownLoop(CreatedLayer layer)
+    private static LayerOutcome TearDownLoop(CreatedLayer layer)
     {
         using LoopDevice? loop = LoopDevice.OpenExisting(layer.Device);
         if (loop is null || !loop.IsBound)
         {
             Log.Step($"{layer}: already detached");
-            return;
+            return new(layer, LayerFate.AlreadyGone, null);
         }
         if (loop.Diskseq != layer.Diskseq)
         {
             Log.Info($"{loop.Path} now has diskseq {DiskSequence.Format(loop.Diskseq)}, not {DiskSequence.Format(layer.Diskseq)}: "
                 + "no longer the device we created, leaving it");
-            return;
+            return new(layer, LayerFate.Left, $"its diskseq is now {DiskSequence.Format(loop.Diskseq)} (reused)");
         }
         loop.Detach();
         Log.Step($"{layer}: detached {loop.Path}");
+        return new(layer, LayerFate.Removed, null);
     }
 
-    /// <summary>Deferred removal checked by number, diskseq, name and uuid (DmTeardown); every outcome means done.</summary>
-    private static void TearDownDeviceMapper(CreatedLayer layer, DeviceMapperSession dm)
+    /// <summary>Deferred removal checked by number, diskseq, name and uuid (DmTeardown).</summary>
+    private static LayerOutcome TearDownDeviceMapper(CreatedLayer layer, DeviceMapperSession dm)
     {
         if (dm.Control is not DmControl control)
         {
             Log.Step($"{layer}: this host has no device-mapper, so it is gone");
-            return;
+            return new(layer, LayerFate.AlreadyGone, null);
         }
-        DmRemoval removal = DmTeardown.RemoveRecorded(control, layer.Device, layer.Diskseq);
+        DmRemoval removal = DmTeardown.RemoveRecorded(control, layer.Device, layer.Diskseq, out string? why);
         Log.Step($"{layer}: {removal}");
+        return removal switch
+        {
+            DmRemoval.Removed => new(layer, LayerFate.Removed, null),
+            DmRemoval.AlreadyGone => new(layer, LayerFate.AlreadyGone, null),
+            _ => new(layer, LayerFate.Left, why),
+        };
     }
 
     /// <summary>
@@ -118,5 +120,45 @@ internal static class Remove
             || (record.Layers.Count == 0 && xs.TryRead(be.Node(BackendNodes.Params)) is string parameters && DmDiskSpec.IsDmForm(parameters));
         if (usesDeviceMapper && dm.Control is DmControl control)
             _ = DmTeardown.RemoveLeftovers(control, be.FrontendId, be.DeviceId); // it logs each device it removes
+    }
+}
+
+/// <summary>What remove did with one recorded layer.</summary>
+internal enum LayerFate
+{
+    /// <summary>Torn down now (or armed to go at blkback's last close).</summary>
+    Removed,
+    /// <summary>Not there any more: nothing to do.</summary>
+    AlreadyGone,
+    /// <summary>The number now belongs to another device (freed and reused): left alone.</summary>
+    Left,
+    /// <summary>Still ours, and tearing it down failed: kept in the record for another remove.</summary>
+    Failed,
+}
+
+/// <summary>One layer's fate and, for Left and Failed, why.</summary>
+internal readonly record struct LayerOutcome(CreatedLayer Layer, LayerFate Fate, string? Why)
+{
+    /// <summary>
+    /// remove's one-line summary: what was removed, what was already gone, and each layer left or not torn
+    /// down with its reason, e.g. "removed loop 7:1 8e5; left loop 7:0 8e4: its diskseq is now 8e6 (reused)".
+    /// </summary>
+    internal static string Summarise(IReadOnlyList<LayerOutcome> outcomes)
+    {
+        var parts = new List<string>();
+        AddGroup(parts, "removed", outcomes.Where(o => o.Fate == LayerFate.Removed));
+        AddGroup(parts, "already gone:", outcomes.Where(o => o.Fate == LayerFate.AlreadyGone));
+        foreach (LayerOutcome o in outcomes.Where(o => o.Fate == LayerFate.Left))
+            parts.Add($"left {o.Layer}: {o.Why}");
+        foreach (LayerOutcome o in outcomes.Where(o => o.Fate == LayerFate.Failed))
+            parts.Add($"failed to remove {o.Layer}: {o.Why}");
+        return parts.Count == 0 ? "removed nothing: add created no device (the block device was used as is)" : string.Join("; ", parts);
+    }
+
+    private static void AddGroup(List<string> parts, string verb, IEnumerable<LayerOutcome> group)
+    {
+        string[] layers = [.. group.Select(o => o.Why is null ? o.Layer.ToString() : $"{o.Layer} ({o.Why})")];
+        if (layers.Length > 0)
+            parts.Add($"{verb} {string.Join(", ", layers)}");
     }
 }

@@ -11,8 +11,12 @@ internal static unsafe partial class LibC
     internal const int ENOENT = 2;
     internal const int EINTR = 4;
     internal const int EIO = 5;
+    internal const int EBADF = 9;
     internal const int EAGAIN = 11;
     internal const int EINVAL = 22;
+    internal const int EPIPE = 32;
+    internal const int ECONNRESET = 104;
+    internal const int ENOTCONN = 107;
 
     // <poll.h>
     internal const short POLLIN = 0x001;

@@ -47,6 +47,21 @@ public sealed unsafe partial class Xenstore : IDisposable
         }
     }
 
+    /// <summary>
+    /// Replaces the connection with a new one (xs_open again), after <see cref="XenstoreException.ConnectionLost"/>.
+    /// Watches and open transactions belonged to the old connection and are gone: set watches again. If the
+    /// daemon cannot be reached the old connection stays (closed, so every call fails) and this throws.
+    /// </summary>
+    public void Reconnect()
+    {
+        xs_handle* opened = LibXenstore.xs_open(0);
+        int errno = Marshal.GetLastPInvokeError();
+        if (opened == null)
+            throw new XenstoreException("xs_open", PathsTried(), errno);
+        LibXenstore.xs_close(Handle);
+        handle = opened;
+    }
+
     public string GetDomainPath(uint domainId)
     {
         byte* path = LibXenstore.xs_get_domain_path(Handle, domainId);

@@ -13,6 +13,16 @@ public sealed class XenstoreException : IOException
     public string Call { get; }
     public string? Path { get; }
 
+    /// <summary>
+    /// True when the connection itself failed: the daemon closed it (it died, restarted, or dropped us), so this
+    /// request and every later one on the handle fail. libxenstore reports end-of-file as EBADF and closes its fd
+    /// (read_all and xs_talkv in tools/libs/store/xs.c, Xen 4.17); a write to a closed socket is EPIPE or
+    /// ECONNRESET. A daemon never answers with any of these: they are not in xsd_errors (xen/io/xs_wire.h).
+    /// A request in flight when the reader thread saw the end fails with EINVAL instead, which a daemon can also
+    /// answer; the next request then fails with EBADF (docs/design.md, "Xenstore connection lost").
+    /// </summary>
+    public bool ConnectionLost => Errno is LibC.EBADF or LibC.EPIPE or LibC.ECONNRESET or LibC.ENOTCONN;
+
     /// <param name="detail">appended to the message, e.g. "after 16 attempts"</param>
     public XenstoreException(string call, string? path, int errno, string? detail = null)
         : base(Format(call, path, errno, detail))

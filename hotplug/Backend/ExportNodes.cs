@@ -39,7 +39,43 @@ internal static class ExportNodes
         if (notes.DiskseqTestOffset != 0)
             Log.Warning($"test hook {TestHooks.DiskseqOffsetVariable}: writing diskseq {DiskSequence.Format(diskseq)} "
                 + $"for {export}: a diskseq-checking blkback must refuse it");
-        Transact(xs, be, export, notes.WaitMethod, diskseq);
+        try
+        {
+            Transact(xs, be, export, notes.WaitMethod, diskseq);
+        }
+        catch (XenstoreException e) when (ConnectionLoss.IsLost(xs, e))
+        {
+            ConnectionLoss.Reconnect(xs, e, "while writing physical-device");
+            if (!Committed(xs, be, export, diskseq))
+                Transact(xs, be, export, notes.WaitMethod, diskseq); // checks the state and physical-device again
+        }
+    }
+
+    /// <summary>
+    /// After the connection dropped during the transaction: did it commit? A reply lost after the daemon applied
+    /// the commit looks like a commit that never arrived. The transaction is all or nothing, so three of its
+    /// nodes tell: all ours means committed (the device must stay: blkback may already be opening it), none
+    /// means not (writing again is safe), anything else is another writer and fails the add.
+    /// </summary>
+    private static bool Committed(Xenstore xs, BackendPath be, ExportedDevice export, ulong diskseq)
+    {
+        string? physicalDevice = xs.TryRead(be.Node(BackendNodes.PhysicalDevice));
+        string? diskseqText = xs.TryRead(be.Node(BackendNodes.Diskseq));
+        string? record = xs.TryRead(RecordNode(be));
+        if (physicalDevice == export.Device.ToString() && diskseqText == DiskSequence.Format(diskseq)
+            && record == export.Record.ToString())
+        {
+            Log.Info($"the transaction for {export} had committed before the connection dropped: going on");
+            return true;
+        }
+        if (physicalDevice is null && record is null)
+        {
+            Log.Info($"the transaction for {export} had not committed when the connection dropped: writing it again");
+            return false;
+        }
+        throw new HotplugFailure($"after the Xenstore connection dropped during the transaction, physical-device is "
+            + $"{Sanitise.Quote(physicalDevice)} and diskseq {Sanitise.Quote(diskseqText)}, not ours ({export.Device}, "
+            + $"{DiskSequence.Format(diskseq)}): another add wrote them");
     }
 
     private static void Transact(Xenstore xs, BackendPath be, ExportedDevice export, string waitMethod, ulong diskseq) => xs.Transact(tx =>
@@ -93,7 +129,9 @@ internal static class ExportNodes
         catch (XenstoreException e)
         {
             // The failure being reported matters more; remove, which libxl runs after a failed add, retries.
-            Log.Warning($"undoing the exported nodes: {e.Message}, ignoring");
+            Log.Warning(e.ConnectionLost
+                ? $"could not delete the exported nodes of {be.Path}, Xenstore is not reachable: {e.Message}"
+                : $"undoing the exported nodes: {e.Message}, ignoring");
         }
     }
 }

@@ -33,6 +33,13 @@ internal sealed class BlkbackWait
     /// </summary>
     private static readonly TimeSpan FirstPoll = TimeSpan.FromMilliseconds(1);
     private static readonly TimeSpan LongestPoll = TimeSpan.FromMilliseconds(16);
+    /// <summary>
+    /// How long the wait goes without a word from Xenstore before it reads the state node to prove the
+    /// connection still works: a dead xenstored is noticed within about this long, not at the deadline.
+    /// </summary>
+    internal static readonly TimeSpan LivenessInterval = TimeSpan.FromMilliseconds(500);
+    /// <summary>A daemon restarting once (or dropping us once) is survivable; again and again is a broken host.</summary>
+    private const int MaxReconnects = 3;
 
     private readonly BackendPath be;
     private readonly string? blkbackErrorBefore;
@@ -69,29 +76,113 @@ internal sealed class BlkbackWait
     /// Returns once blkback holds <paramref name="device"/>; throws HotplugFailure otherwise. Two watches: the
     /// backend directory (state and opened) and blkback's error node. A node is read only when an event names
     /// it (or the directory itself: the first event, or the directory going away), so blkback's other writes
-    /// under the backend cost nothing.
+    /// under the backend cost nothing. A connection that fails meanwhile (noticed within LivenessInterval) is
+    /// replaced and the watches set again, up to MaxReconnects times; if Xenstore cannot be reached the wait
+    /// fails with "Xenstore went away" and add tears down.
     /// </summary>
     internal void UntilHeld(Xenstore xs, DeviceNumber device, Deadline deadline)
     {
-        xs.Watch(be.Path, Token);
-        xs.Watch(be.BlkbackErrorNode, Token);
+        try
+        {
+            Wait(xs, device, deadline);
+        }
+        catch (HotplugFailure)
+        {
+            LeaveWatchBacklog(xs);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// After a failed wait, the teardown's requests go on a new connection. Replies and watch events share one
+    /// socket, in order: behind a flood of events the next reply comes only once the flood has been read, and
+    /// the teardown would wait for all of it. A new connection has no watches and no backlog.
+    /// </summary>
+    private static void LeaveWatchBacklog(Xenstore xs)
+    {
+        try
+        {
+            xs.Reconnect();
+        }
+        catch (XenstoreException e)
+        {
+            Log.Step($"no new connection for the teardown ({e.Message}): using the old one");
+        }
+    }
+
+    private void Wait(Xenstore xs, DeviceNumber device, Deadline deadline)
+    {
         var nodes = new WatchedNodes(be, sysfsAttribute is null);
+        var heard = new HeardFrom();
+        bool watching = false;
+        int reconnects = 0;
         TimeSpan poll = FirstPoll;
         while (true)
         {
-            TimeSpan wake = sysfsAttribute is null ? deadline.Remaining : Min(poll, deadline.Remaining);
-            // Everything already queued is taken at once, so a burst of events costs one read per node.
-            for (XenstoreWatchEvent? e = xs.WaitForWatchEvent(wake); e is not null; e = xs.WaitForWatchEvent(TimeSpan.Zero))
-                nodes.Changed(e.Value.Path);
-            nodes.ReadStale(xs);
-            if (IsHeld(nodes.Opened, device))
-                return;
-            CheckNotFailed(xs, nodes);
+            try
+            {
+                if (!watching)
+                    SetWatches(xs);
+                watching = true;
+                if (Check(xs, nodes, device, deadline, Wake(poll, deadline), heard))
+                    return;
+            }
+            catch (XenstoreException e) when (ConnectionLoss.IsLost(xs, e))
+            {
+                // The daemon may have restarted (and kept the nodes) or dropped only us: wait on a new connection.
+                if (++reconnects > MaxReconnects)
+                    throw new HotplugFailure($"lost the connection to Xenstore {reconnects} times while waiting for blkback: {e.Message}", e);
+                ConnectionLoss.Reconnect(xs, e, "while waiting for blkback");
+                watching = false;
+                nodes.MarkAllStale();
+            }
             if (deadline.Passed)
                 throw new HotplugFailure($"blkback did not open {device} within {deadline.Limit.TotalSeconds:0.###} s "
                     + $"(waited for {(sysfsAttribute is null ? be.Node(BackendNodes.Opened) + " = 1" : sysfsAttribute)})");
             poll = Min(poll * 2, LongestPoll);
         }
+    }
+
+    private void SetWatches(Xenstore xs)
+    {
+        xs.Watch(be.Path, Token);
+        xs.Watch(be.BlkbackErrorNode, Token);
+    }
+
+    /// <summary>
+    /// Mainline: the next sysfs poll. Either kind: at most LivenessInterval, so a dead connection (which no
+    /// event announces: libxenstore's reader thread ends without waking the watch pipe) is seen in time.
+    /// </summary>
+    private TimeSpan Wake(TimeSpan poll, Deadline deadline)
+        => Min(sysfsAttribute is null ? deadline.Remaining : Min(poll, deadline.Remaining), LivenessInterval);
+
+    /// <summary>
+    /// One round: takes the queued events, reads what they name, judges. Everything already queued is taken at
+    /// once, so a burst of events costs one read per node; but never past the deadline, so a flood of events
+    /// (blkback's or anyone's writes under the backend) cannot stretch the wait.
+    /// </summary>
+    private bool Check(Xenstore xs, WatchedNodes nodes, DeviceNumber device, Deadline deadline, TimeSpan wake, HeardFrom heard)
+    {
+        for (XenstoreWatchEvent? e = xs.WaitForWatchEvent(wake); e is not null; e = deadline.Passed ? null : xs.WaitForWatchEvent(TimeSpan.Zero))
+            nodes.Changed(e.Value.Path);
+        if (heard.Silent)
+            nodes.State.Stale = true; // the liveness probe: a read the daemon must answer
+        if (nodes.ReadStale(xs))
+            heard.Now();
+        if (IsHeld(nodes.Opened, device))
+            return true;
+        CheckNotFailed(xs, nodes);
+        return false;
+    }
+
+    /// <summary>When Xenstore last answered us; silent for LivenessInterval means: ask it something.</summary>
+    private sealed class HeardFrom
+    {
+        private long last = System.Diagnostics.Stopwatch.GetTimestamp();
+
+        public bool Silent => System.Diagnostics.Stopwatch.GetElapsedTime(last) >= LivenessInterval;
+
+        public void Now() => last = System.Diagnostics.Stopwatch.GetTimestamp();
     }
 
     private bool IsHeld(WatchedNode opened, DeviceNumber device)

@@ -33,11 +33,21 @@ internal sealed class WatchedNodes(BackendPath be, bool watchOpened)
             Error.Stale = true;
     }
 
-    public void ReadStale(Xenstore xs)
+    /// <summary>Reads every stale node; true if it read any (Xenstore answered).</summary>
+    public bool ReadStale(Xenstore xs)
     {
-        State.ReadIfStale(xs);
-        Opened.ReadIfStale(xs);
-        Error.ReadIfStale(xs);
+        bool read = State.ReadIfStale(xs);
+        read |= Opened.ReadIfStale(xs);
+        read |= Error.ReadIfStale(xs);
+        return read;
+    }
+
+    /// <summary>After a new connection: every node may have changed unseen.</summary>
+    public void MarkAllStale()
+    {
+        State.Stale = true;
+        Opened.Stale = watchOpened;
+        Error.Stale = true;
     }
 }
 
@@ -49,10 +59,13 @@ internal sealed class WatchedNode(string path)
     public bool Known { get; private set; }
     public string? Value { get; private set; }
 
-    public void ReadIfStale(Xenstore xs)
+    /// <summary>True if it read the node (it was stale).</summary>
+    public bool ReadIfStale(Xenstore xs)
     {
-        if (Stale)
-            Read(xs);
+        if (!Stale)
+            return false;
+        Read(xs);
+        return true;
     }
 
     public void Read(Xenstore xs)

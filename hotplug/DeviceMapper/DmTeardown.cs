@@ -24,23 +24,28 @@ internal static class DmTeardown
     /// Deferred either way: blkback may hold the device a moment after Closed (docs/protocol-facts.md §3).
     /// </summary>
     internal static DmRemoval RemoveRecorded(DmControl dm, DeviceNumber device, ulong diskseq, DmNodeOpener? openNode = null)
+        => RemoveRecorded(dm, device, diskseq, out _, openNode);
+
+    /// <summary>The same; <paramref name="why"/> says why a NotOurs device is not ours (null otherwise).</summary>
+    internal static DmRemoval RemoveRecorded(DmControl dm, DeviceNumber device, ulong diskseq, out string? why, DmNodeOpener? openNode = null)
     {
+        why = null;
         DmDeviceStatus? status = dm.Status(DmLookup.ByDevice(device), diskseq);
         if (status is not { } found)
             return dm.Abi == DmAbi.Strict && dm.Status(DmLookup.ByDevice(device), 0) is { } other
-                ? NotOurs(device, $"it has diskseq {DiskSequence.Format(other.Diskseq)}, not {DiskSequence.Format(diskseq)}")
+                ? NotOurs(device, why = $"its diskseq is now {DiskSequence.Format(other.Diskseq)} (reused)")
                 : DmRemoval.AlreadyGone;
         if (!DmName.TryParse(found.Name, out DmName name) || !name.OwnsUuid(found.Uuid))
-            return NotOurs(device, $"it is {Printable.Quote(found.Name)} ({Printable.Quote(found.Uuid)}), not one of ours");
+            return NotOurs(device, why = $"it is now {Printable.Quote(found.Name)} ({Printable.Quote(found.Uuid)}), not one of ours");
         if (dm.Abi == DmAbi.Strict)
             return dm.Remove(DmLookup.ByUuid(found.Uuid), deferred: true, diskseq) ? DmRemoval.Removed : DmRemoval.AlreadyGone;
         using DmNode? node = (openNode ?? DmNode.TryOpen)(device);
         if (node is null)
             return DmRemoval.AlreadyGone;
         if (node.Uuid != found.Uuid)
-            return NotOurs(device, $"it became {Printable.Quote(node.Uuid)} while we looked");
+            return NotOurs(device, why = $"it became {Printable.Quote(node.Uuid)} while we looked");
         if (node.Diskseq != diskseq)
-            return NotOurs(device, $"it has diskseq {DiskSequence.Format(node.Diskseq)}, not {DiskSequence.Format(diskseq)}");
+            return NotOurs(device, why = $"its diskseq is now {DiskSequence.Format(node.Diskseq)} (reused)");
         return dm.Remove(DmLookup.ByUuid(found.Uuid), deferred: true, 0) ? DmRemoval.Removed : DmRemoval.AlreadyGone;
     }
 

@@ -9,7 +9,10 @@ namespace BlockDiskseq.DeviceMapper;
 /// The COW of a throwaway snapshot: an O_TMPFILE file, which never has a name, so nothing can be left
 /// behind, whatever happens: the loop device over it holds the last reference, and when the loop device
 /// is detached (autoclear, once the dm device above it is gone) the kernel frees the file's blocks.
-/// Sparse: only chunks the guest writes take space in the directory's filesystem.
+/// Its blocks are reserved at add (fallocate): a sparse COW would grow with every chunk the guest writes until
+/// dom0's filesystem is full. Reserved, add fails at once with ENOSPC when the space is not there, and the
+/// guest can never take more than it was given: the loop device over the file has the file's size, and a
+/// snapshot whose COW is full becomes invalid (the guest sees I/O errors) instead of growing.
 /// </summary>
 internal static class ThrowawayCow
 {
@@ -28,7 +31,7 @@ internal static class ThrowawayCow
     internal static OpenedTarget Create(string directory, ulong bytes)
     {
         using SafeFd file = Open(directory);
-        NativeException.Check(LibC.ftruncate(file, checked((long)bytes)), "ftruncate", $"a throwaway COW file in {directory}");
+        Reserve(file, directory, bytes);
         FileStatus created = FileStatus.Of(file, directory);
         OpenedTarget opened = OpenedTarget.Open(new DiskTarget($"/proc/self/fd/{file.Fd}"), AccessMode.Write);
         if (opened.StDev != created.Dev || opened.StIno != created.Ino || opened.Kind != TargetKind.File)
@@ -38,6 +41,25 @@ internal static class ThrowawayCow
         }
         return opened;
     }
+
+    private static void Reserve(SafeFd file, string directory, ulong bytes)
+    {
+        if (LibC.fallocate(file, 0, 0, checked((long)bytes)) == 0)
+            return;
+        int errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
+        var e = new NativeException("fallocate", $"a throwaway COW file in {directory}", errno);
+        throw errno switch
+        {
+            LibC.ENOSPC => new HotplugFailure($"no space for the throwaway snapshot's COW: {directory} cannot hold "
+                + $"{Mib(bytes)} MiB more ({e.Message}); free space there, give the snapshot a smaller cow-size=, "
+                + $"or set {DirectoryVariable} to a filesystem with room", e),
+            LibC.EOPNOTSUPP => new HotplugFailure($"{directory} cannot reserve space for a throwaway COW file ({e.Message}); "
+                + $"set {DirectoryVariable} to a directory on ext4, xfs, btrfs or tmpfs", e),
+            _ => e,
+        };
+    }
+
+    private static string Mib(ulong bytes) => (bytes / (1024.0 * 1024.0)).ToString("0.#", System.Globalization.CultureInfo.InvariantCulture);
 
     private static SafeFd Open(string directory)
     {

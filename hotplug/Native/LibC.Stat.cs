@@ -17,6 +17,8 @@ internal static partial class LibC
     // <linux/stat.h>
     internal const uint STATX_TYPE = 0x1;
     internal const uint STATX_MODE = 0x2;
+    internal const uint STATX_NLINK = 0x4;
+    internal const uint STATX_UID = 0x8;
     internal const uint STATX_INO = 0x100;
     internal const uint STATX_SIZE = 0x200;
     internal const uint STATX_MNT_ID = 0x1000;   // Linux 5.8

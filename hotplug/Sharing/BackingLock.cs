@@ -50,10 +50,8 @@ internal sealed class BackingLock : IDisposable
     {
         string name = $"{DeviceNumber.FromDevT(stDev)}-{stIno:x}.lock";
         string path = $"{dir}/{name}";
-        using SafeFd dirFd = OpenRunDir(dir);
-        SafeFd fd = NativeException.Check(
-            LibC.openat(dirFd, name, LibC.O_RDWR | LibC.O_CREAT | LibC.O_CLOEXEC | LibC.O_NOCTTY | LibC.O_NOFOLLOW, 0x180 /* 0600 */),
-            "open", path);
+        using SafeFd dirFd = RunDirectory.Open(dir);
+        SafeFd fd = RunDirectory.OpenLockFile(dirFd, dir, name);
         try
         {
             WaitForLock(fd, path, timeout);
@@ -64,19 +62,6 @@ internal sealed class BackingLock : IDisposable
             fd.Dispose();
             throw;
         }
-    }
-
-    // The directory is created 0700 by root on first use; O_NOFOLLOW refuses a symlink planted in its place.
-    private static SafeFd OpenRunDir(string dir)
-    {
-        if (LibC.mkdir(dir, 0x1c0 /* 0700 */) == -1)
-        {
-            int errno = Marshal.GetLastPInvokeError();
-            if (errno != LibC.EEXIST)
-                throw new NativeException("mkdir", dir, errno);
-        }
-        return NativeException.Check(
-            LibC.open(dir, LibC.O_RDONLY | LibC.O_DIRECTORY | LibC.O_NOFOLLOW | LibC.O_CLOEXEC, 0), "open", dir);
     }
 
     private static void WaitForLock(SafeFd fd, string path, TimeSpan timeout)

@@ -24,4 +24,10 @@ internal static partial class TestNative
         return read < 0 ? throw new System.IO.IOException($"pread: errno {Marshal.GetLastPInvokeError()}")
             : System.Text.Encoding.ASCII.GetString(buffer, 0, (int)read);
     }
+
+    [LibraryImport("libc.so.6", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int chown(string path, uint owner, uint group);
+
+    [LibraryImport("libc.so.6", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int link(string oldpath, string newpath);
 }

@@ -61,6 +61,9 @@ internal sealed class Connection : IDisposable
     public void SendWatchEvent(string path, string token)
         => Send(new WireHeader(XsdType.WatchEvent, 0, 0, 0).Encode(Payload.Strings(path, token)));
 
+    /// <summary>From now on nothing more is sent (replies and events are dropped); the socket stays open.</summary>
+    public void StopSending() => outbox.Dispose();
+
     /// <summary>
     /// Closes the socket at once, which also ends a Receive blocked on it; queued messages not yet
     /// written are lost, as on a real drop.

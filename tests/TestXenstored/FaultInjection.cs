@@ -9,7 +9,11 @@ internal sealed class FaultInjection
 {
     private readonly Lock gate = new();
     private readonly Dictionary<XsdType, int> dropsLeft = [];
+    private readonly Dictionary<XsdType, int> dropsAfterApplyLeft = [];
+    private readonly List<ErrorReply> errorReplies = [];
     private int commitFailuresLeft;
+    private int commitFailurePeriod;
+    private long commits;
     private long replyDelayTicks;
 
     public TimeSpan ReplyDelay
@@ -32,25 +36,82 @@ internal sealed class FaultInjection
             dropsLeft[type] = count;
     }
 
+    /// <summary>From now on every <paramref name="period"/>th commit fails with EAGAIN (0: none).</summary>
+    public void FailEveryNthCommit(int period)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(period);
+        lock (gate)
+        {
+            commitFailurePeriod = period;
+            commits = 0;
+        }
+    }
+
+    public void DropConnectionAfterNext(XsdType type, int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        lock (gate)
+            dropsAfterApplyLeft[type] = count;
+    }
+
+    public void ReplyErrorOn(XsdType type, string error, int count, string? argumentSuffix)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        lock (gate)
+            errorReplies.Add(new ErrorReply(type, argumentSuffix, error) { Left = count });
+    }
+
     /// <summary>True if this commit should fail with EAGAIN; counts it.</summary>
     public bool TakeCommitFailure()
     {
         lock (gate)
-            return TakeOne(ref commitFailuresLeft);
+        {
+            commits++;
+            bool periodic = commitFailurePeriod > 0 && commits % commitFailurePeriod == 0;
+            return TakeOne(ref commitFailuresLeft) || periodic;
+        }
     }
 
-    /// <summary>True if a request of this type should close its connection; counts it.</summary>
-    public bool TakeDrop(XsdType type)
+    /// <summary>True if this request should be applied and its connection then closed, the reply unsent; counts it.</summary>
+    public bool TakeDropAfterApply(XsdType type) => TakeOne(dropsAfterApplyLeft, type);
+
+    private bool TakeOne(Dictionary<XsdType, int> counts, XsdType type)
     {
         lock (gate)
         {
-            if (!dropsLeft.TryGetValue(type, out int left))
+            if (!counts.TryGetValue(type, out int left))
                 return false;
-            bool drop = TakeOne(ref left);
-            dropsLeft[type] = left;
-            return drop;
+            bool take = TakeOne(ref left);
+            counts[type] = left;
+            return take;
         }
     }
+
+    /// <summary>The error name this request should be answered with instead of being handled, or null; counts it.</summary>
+    public string? TakeErrorReply(XsdType type, string firstArgument)
+    {
+        lock (gate)
+        {
+            foreach (ErrorReply reply in errorReplies)
+            {
+                if (reply.Left > 0 && reply.Type == type
+                    && (reply.ArgumentSuffix is null || firstArgument.EndsWith(reply.ArgumentSuffix, StringComparison.Ordinal)))
+                {
+                    reply.Left--;
+                    return reply.Error;
+                }
+            }
+            return null;
+        }
+    }
+
+    private sealed record ErrorReply(XsdType Type, string? ArgumentSuffix, string Error)
+    {
+        public int Left { get; set; }
+    }
+
+    /// <summary>True if a request of this type should close its connection; counts it.</summary>
+    public bool TakeDrop(XsdType type) => TakeOne(dropsLeft, type);
 
     private static bool TakeOne(ref int left)
     {

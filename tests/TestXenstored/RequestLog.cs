@@ -48,11 +48,17 @@ internal sealed class RequestLog
     public static string Describe(Request request)
     {
         WireHeader header = request.Header;
-        ReadOnlySpan<byte> payload = request.Payload;
-        int nul = payload.IndexOf((byte)0);
-        string firstArgument = Encoding.Latin1.GetString(nul < 0 ? payload : payload[..nul]);
+        string firstArgument = FirstArgument(request);
         string description = $"{WireName(header.Type)} tx={header.TransactionId}";
         return firstArgument.Length == 0 ? description : $"{description} {firstArgument}";
+    }
+
+    /// <summary>The payload up to its first NUL (all of it if none), as Latin-1.</summary>
+    public static string FirstArgument(Request request)
+    {
+        ReadOnlySpan<byte> payload = request.Payload;
+        int nul = payload.IndexOf((byte)0);
+        return Encoding.Latin1.GetString(nul < 0 ? payload : payload[..nul]);
     }
 
     /// <summary>TransactionStart becomes TRANSACTION_START; a type the enum lacks stays a number.</summary>

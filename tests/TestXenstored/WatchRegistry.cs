@@ -47,6 +47,20 @@ internal sealed class WatchRegistry(ChangeCallbacks callbacks)
         }
     }
 
+    /// <summary>
+    /// <paramref name="count"/> events for a change at <paramref name="absolutePath"/> to every client watch it
+    /// reaches, each watch's events sent in one message burst: a flood faster than any client can take.
+    /// </summary>
+    public void FireBurst(string absolutePath, int count)
+    {
+        var change = new ChangeEvent(absolutePath, ExactOnly: false);
+        foreach (Watch watch in watches)
+        {
+            if (change.Reaches(watch.Target))
+                watch.NotifyMany(absolutePath, count);
+        }
+    }
+
     /// <summary>Fires a special event such as <c>@introduceDomain</c> on the watches set exactly on it.</summary>
     public void FireSpecial(string name)
     {

@@ -143,6 +143,37 @@ public sealed class XenstoreServer : IDisposable
     public void DropConnectionOnNext(XsdType type, int count = 1) => faults.DropConnectionOnNext(type, count);
 
     /// <summary>
+    /// The next <paramref name="count"/> requests of this type are applied (a commit commits, its watches fire),
+    /// and then their connection is closed before the reply is sent: a reply lost after the request was applied.
+    /// </summary>
+    public void DropConnectionAfterNext(XsdType type, int count = 1) => faults.DropConnectionAfterNext(type, count);
+
+    /// <summary>
+    /// Fault: <paramref name="count"/> watch events for a change at <paramref name="path"/> (the tree is not
+    /// changed) to every client watch that change reaches, each client's sent as one burst: a flood of events
+    /// on an unrelated node that arrives faster than a client can take it.
+    /// </summary>
+    public void FloodWatchEvents(string path, int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
+        string absolute = ResolveArgument(path);
+        lock (store.Gate)
+            store.Watches.FireBurst(absolute, count);
+    }
+
+    /// <summary>From now on every <paramref name="period"/>th commit answers EAGAIN (0 stops it).</summary>
+    public void FailEveryNthCommit(int period) => faults.FailEveryNthCommit(period);
+
+    /// <summary>
+    /// The next <paramref name="count"/> requests of this type whose first argument (the path, for most) ends with
+    /// <paramref name="argumentSuffix"/> (any, if null) are answered with the error <paramref name="error"/>
+    /// unhandled. Any name goes: xenstored's ("ENOSPC", "EACCES", "E2BIG") or oxenstored's "EQUOTA", which
+    /// libxenstore, not knowing it, reports as EINVAL.
+    /// </summary>
+    public void ReplyErrorOn(XsdType type, string error, int count = 1, string? argumentSuffix = null)
+        => faults.ReplyErrorOn(type, error, count, argumentSuffix);
+
+    /// <summary>
     /// Calls <paramref name="onRequest"/> with "TYPE tx=N ARG" (e.g. "READ tx=0 /local/domain/0/name": the
     /// xs_wire.h name without XS_, the transaction id, the first NUL-terminated argument) for every request
     /// as it arrives, before it is delayed, dropped or handled: the requests <see cref="RequestCount"/> counts.
@@ -226,8 +257,18 @@ public sealed class XenstoreServer : IDisposable
             TimeSpan delay = faults.ReplyDelay;
             if (delay > TimeSpan.Zero)
                 Thread.Sleep(delay);
+            if (faults.TakeErrorReply(request.Header.Type, RequestLog.FirstArgument(request)) is string error)
+            {
+                connection.Send((request.Header with { Type = XsdType.Error }).Encode(Payload.Strings(error)));
+                continue;
+            }
+            bool dropAfter = faults.TakeDropAfterApply(request.Header.Type);
+            if (dropAfter)
+                connection.StopSending(); // the reply the handler sends goes nowhere
             lock (store.Gate)
                 handler.Handle(connection, request);
+            if (dropAfter)
+                break; // closed only now: the client sees the end after the request was applied, as with xenstored
         }
         connection.Dispose();
         lock (store.Gate)

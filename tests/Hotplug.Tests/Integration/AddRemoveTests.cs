@@ -39,14 +39,43 @@ public sealed class AddRemoveTests : IDisposable
         Assert.Equal(mode == "r" ? "1\n" : "0\n", File.ReadAllText($"/sys/dev/block/{device.Major}:{device.Minor}/ro"));
         Assert.Equal(flavour == BlkbackFlavour.Series ? "1" : null, be["opened"]);
 
+        string diskseq = be["diskseq"]!;
         be.Blkback.Shutdown();
         HotplugResult remove = world.Run(be, "remove");
 
         Assert.True(remove.ExitCode == 0, remove.ToString());
+        // blkback's close detached it (autoclear), or remove did: either way the summary names it
+        Assert.Matches($"(removed|already gone:) loop {device} {diskseq}", remove.Stderr);
         Assert.Equal(0, HotplugHarness.LoopsLeft(image));
         foreach (string key in (string[])["physical-device", "diskseq", "physical-device-path", "node", "block-diskseq/layers"])
             Assert.Null(be[key]);
         Assert.Null(be.Blkback.Error);
+    }
+
+    /// <summary>
+    /// Issue 12 item 8: remove said "removed loop 7:0 8e4" of a device it had left alone because its diskseq had
+    /// changed. The record is made to name an older diskseq of the device blkback still holds: a device freed
+    /// and reused since add, as remove sees it.
+    /// </summary>
+    [IntegrationFact]
+    public void RemoveSaysWhatItLeftAndWhy()
+    {
+        TestImage image = world.Image();
+        TestBackend be = world.Backend(2, 51712, image.Path);
+        world.Succeed(be, "add");
+        Assert.True(DeviceNumber.TryParse(be["physical-device"], out DeviceNumber device));
+        string now = be["diskseq"]!;
+        Assert.True(DiskSequence.TryParse(now, out ulong diskseq));
+        string recorded = DiskSequence.Format(diskseq - 1);
+        be.Write("block-diskseq/layers", $"loop {device} {recorded}");
+
+        HotplugResult remove = world.Succeed(be, "remove");
+
+        Assert.Contains($"left loop {device} {recorded}: its diskseq is now {now} (reused)", remove.Stderr);
+        Assert.DoesNotContain("removed loop", remove.Stderr);
+        Assert.Equal(1, image.BoundLoops); // not ours any more: untouched
+        be.Blkback!.Shutdown();
+        Assert.Equal(0, HotplugHarness.LoopsLeft(image));
     }
 
     /// <summary>

@@ -71,7 +71,6 @@ public sealed class BadInputTests : IDisposable
     [InlineData("physical-device of another script", "physical-device is already '7:5', and not written by block-diskseq")]
     [InlineData("opened already 1", "backend/vbd/50/51712/opened is '1' before physical-device was written")]
     [InlineData("EAGAIN on every commit", "xs_transaction_end")]
-    [InlineData("connection dropped on transaction start", "xs_transaction_start")]
     [InlineData("connection dropped on a read", "xs_read")]
     public void AddFailsClearly(string situation, string error)
     {
@@ -138,7 +137,6 @@ public sealed class BadInputTests : IDisposable
             case "physical-device of another script": be.Write("physical-device", "7:5"); break;
             case "opened already 1": be.Write("opened", "1"); break;
             case "EAGAIN on every commit": world.Server.FailNextCommits(1000); break;
-            case "connection dropped on transaction start": world.Server.DropConnectionOnNext(XsdType.TransactionStart); break;
             case "connection dropped on a read": world.Server.DropConnectionOnNext(XsdType.Read); break;
             default: throw new ArgumentException($"unknown situation {situation}", nameof(situation));
         }

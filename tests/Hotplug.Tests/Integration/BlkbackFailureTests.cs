@@ -1,6 +1,5 @@
 using System;
 using System.Diagnostics;
-using System.Threading;
 using BlockDiskseq.TestSupport;
 using Xunit;
 
@@ -10,7 +9,6 @@ namespace BlockDiskseq.Tests.Integration;
 [Collection(LoopDeviceCollection.Name)]
 public sealed class BlkbackFailureTests : IDisposable
 {
-    private static readonly TimeSpan WaitLimit = TimeSpan.FromSeconds(20);
     private readonly HotplugHarness world = new();
 
     public void Dispose() => world.Dispose();
@@ -56,7 +54,7 @@ public sealed class BlkbackFailureTests : IDisposable
         TestBackend be = world.Backend(21, 51712, image.Path, "w", flavour);
         be.Blkback!.Stall = true;
 
-        HotplugResult add = RunWhileWaiting(be, () => be.Write("state", "5"));
+        HotplugResult add = world.RunWhileWaiting(be, ["add"], () => be.Write("state", "5"));
 
         AssertFailedCleanly(add, be, image, "backend state became 5 before blkback opened the device");
     }
@@ -68,7 +66,7 @@ public sealed class BlkbackFailureTests : IDisposable
         TestBackend be = world.Backend(22, 51712, image.Path);
         be.Blkback!.Stall = true;
 
-        HotplugResult add = RunWhileWaiting(be, () => world.Server.Write(be.ErrorNode, "12 allocating backend\nforged line"));
+        HotplugResult add = world.RunWhileWaiting(be, ["add"], () => world.Server.Write(be.ErrorNode, "12 allocating backend\nforged line"));
 
         AssertFailedCleanly(add, be, image, $"blkback failed to open the device: error/{be.Relative}/error: 12 allocating backend\\x0aforged line");
     }
@@ -110,16 +108,6 @@ public sealed class BlkbackFailureTests : IDisposable
         Assert.True(clock.Elapsed >= TimeSpan.FromSeconds(0.5), $"failed after {clock.Elapsed}, before its deadline");
         AssertFailedCleanly(add, be, image, "blkback did not open 7:");
         Assert.Contains("within 0.5 s", be["hotplug-error"]);
-    }
-
-    /// <summary>Starts add, waits until it has written physical-device (so it is in its wait), then acts.</summary>
-    private HotplugResult RunWhileWaiting(TestBackend be, Action act)
-    {
-        using Process process = world.Start(["add"], world.LibxlEnvironment(be));
-        bool written = SpinWait.SpinUntil(() => be["physical-device"] is not null || process.HasExited, WaitLimit);
-        Assert.True(written && !process.HasExited, "add never wrote physical-device");
-        act();
-        return HotplugHarness.Finish(process);
     }
 
     /// <summary>Failed with the error, left nothing, and libxl's remove afterwards has nothing to do.</summary>

@@ -23,6 +23,8 @@ internal sealed class HotplugHarness : IDisposable
     private static readonly TimeSpan RunLimit = TimeSpan.FromSeconds(60);
     /// <summary>Autoclear detaches at the last close, which a killed process reaches while exiting; allow slack.</summary>
     private static readonly TimeSpan LoopSettleLimit = TimeSpan.FromSeconds(5);
+    /// <summary>How long RunWhileWaiting gives add to reach its wait.</summary>
+    private static readonly TimeSpan WaitLimit = TimeSpan.FromSeconds(20);
 
     private readonly TestHost host = new("bdflow-");
     private readonly List<TestBackend> backends = [];
@@ -106,6 +108,16 @@ internal sealed class HotplugHarness : IDisposable
     public HotplugResult Run(string[] args, IReadOnlyDictionary<string, string?> environment)
     {
         using Process process = Start(args, environment);
+        return Finish(process);
+    }
+
+    /// <summary>Starts a verb, waits until it has written physical-device (so add is in its wait), then acts.</summary>
+    public HotplugResult RunWhileWaiting(TestBackend be, string[] args, Action act)
+    {
+        using Process process = Start(args, LibxlEnvironment(be));
+        bool written = SpinWait.SpinUntil(() => be["physical-device"] is not null || process.HasExited, WaitLimit);
+        Xunit.Assert.True(written && !process.HasExited, $"{args[0]} never wrote physical-device");
+        act();
         return Finish(process);
     }
 
