@@ -1,5 +1,10 @@
+using BlockDiskseq.Backend;
+using BlockDiskseq.Blkback;
+using BlockDiskseq.Cli;
 using BlockDiskseq.Devices;
-using BlockDiskseq.Flow;
+using BlockDiskseq.Disk;
+using BlockDiskseq.Reporting;
+using BlockDiskseq.Sharing;
 using XenstoreInterop;
 
 namespace BlockDiskseq;
@@ -58,7 +63,7 @@ internal static class Add
         using BackingLocks locks = BackingLocks.Acquire(disk, deadline);
         Log.Step("locked the backing objects");
         foreach (OpenedUse use in disk.Uses)
-            Sharing.Check(xs, be, mode == AccessMode.WriteUnchecked ? mode : use.Mode, use.Target); // w! skips all, as Xen's "!"
+            SharingRules.Check(xs, be, mode == AccessMode.WriteUnchecked ? mode : use.Mode, use.Target); // w! skips all, as Xen's "!"
         Log.Step("sharing checks passed");
         ExportedDevice export = ExportedDevice.Create(disk, mode, be);
         Log.Step($"created {export.Record}");

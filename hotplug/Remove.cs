@@ -1,10 +1,12 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using BlockDiskseq.Backend;
+using BlockDiskseq.Cli;
 using BlockDiskseq.DeviceMapper;
 using BlockDiskseq.Devices;
-using BlockDiskseq.Flow;
 using BlockDiskseq.Native;
+using BlockDiskseq.Reporting;
 using XenstoreInterop;
 
 namespace BlockDiskseq;

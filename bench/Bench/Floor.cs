@@ -18,7 +18,7 @@ internal static class Floor
     public static Sample MeasureAdd(World world, int runs)
     {
         // libxenstore reads the C environment; Environment.SetEnvironmentVariable only changes .NET's copy.
-        XenstoreInterop.Tests.NativeEnvironment.Set("XENSTORED_PATH", world.Server.SocketPath);
+        TestXenstored.NativeEnvironment.Set("XENSTORED_PATH", world.Server.SocketPath);
         var times = new List<double>();
         for (int i = 0; i < runs; i++)
         {

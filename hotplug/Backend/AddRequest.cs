@@ -1,8 +1,9 @@
 using System.Text;
 using BlockDiskseq.Devices;
+using BlockDiskseq.Reporting;
 using XenstoreInterop;
 
-namespace BlockDiskseq.Flow;
+namespace BlockDiskseq.Backend;
 
 /// <summary>
 /// What add needs from the backend directory, read before anything is opened or created. Values are

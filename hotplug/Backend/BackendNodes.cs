@@ -1,7 +1,9 @@
 using System;
 using System.Text;
+using BlockDiskseq.DeviceMapper;
+using BlockDiskseq.Devices;
 
-namespace BlockDiskseq.Flow;
+namespace BlockDiskseq.Backend;
 
 /// <summary>
 /// The Xenstore key names this program reads and writes, and the one function that builds paths from

@@ -1,7 +1,7 @@
 using System;
 using System.Diagnostics.CodeAnalysis;
 
-namespace BlockDiskseq.Flow;
+namespace BlockDiskseq.Backend;
 
 /// <summary>
 /// A vbd backend directory: libxl's relative XENBUS_PATH "backend/vbd/DOMID/DEVID" (resolved against the

@@ -3,7 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using BlockDiskseq.Devices;
 
-namespace BlockDiskseq.Flow;
+namespace BlockDiskseq.Backend;
 
 internal enum LayerKind
 {

@@ -1,6 +1,9 @@
+using BlockDiskseq.Cli;
+using BlockDiskseq.Disk;
+using BlockDiskseq.Reporting;
 using XenstoreInterop;
 
-namespace BlockDiskseq.Flow;
+namespace BlockDiskseq.Backend;
 
 /// <summary>
 /// What add notes beside the device: the wait path it took (BlkbackWait.Path) and the test hook's diskseq

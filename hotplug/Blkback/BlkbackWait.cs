@@ -1,8 +1,11 @@
 using System;
+using BlockDiskseq.Backend;
+using BlockDiskseq.Cli;
 using BlockDiskseq.Devices;
+using BlockDiskseq.Reporting;
 using XenstoreInterop;
 
-namespace BlockDiskseq.Flow;
+namespace BlockDiskseq.Blkback;
 
 /// <summary>
 /// Waits until xen-blkback holds the device we exported, so our fd (the only other reference to a

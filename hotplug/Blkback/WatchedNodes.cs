@@ -1,7 +1,8 @@
 using System;
+using BlockDiskseq.Backend;
 using XenstoreInterop;
 
-namespace BlockDiskseq.Flow;
+namespace BlockDiskseq.Blkback;
 
 /// <summary>
 /// The nodes BlkbackWait judges (state, opened, blkback's error), each read again only after a watch event

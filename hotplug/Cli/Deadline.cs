@@ -1,7 +1,7 @@
 using System;
 using System.Diagnostics;
 
-namespace BlockDiskseq.Flow;
+namespace BlockDiskseq.Cli;
 
 /// <summary>The program's own deadline, counted from start-up on the monotonic clock.</summary>
 internal sealed class Deadline

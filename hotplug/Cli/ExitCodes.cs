@@ -1,4 +1,4 @@
-namespace BlockDiskseq;
+namespace BlockDiskseq.Cli;
 
 /// <summary>Exit codes, documented in README.md. libxl only tells 0 from non-zero.</summary>
 internal static class ExitCodes

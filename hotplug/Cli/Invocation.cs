@@ -1,6 +1,8 @@
 using System;
+using BlockDiskseq.Backend;
+using BlockDiskseq.Reporting;
 
-namespace BlockDiskseq.Flow;
+namespace BlockDiskseq.Cli;
 
 internal enum Verb { Add, Remove, Status }
 

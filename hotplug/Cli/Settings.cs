@@ -1,7 +1,9 @@
 using System;
 using System.Globalization;
+using BlockDiskseq.Backend;
+using BlockDiskseq.Reporting;
 
-namespace BlockDiskseq.Flow;
+namespace BlockDiskseq.Cli;
 
 /// <summary>The environment knobs (docs/design.md, README "Environment").</summary>
 /// <param name="DiskseqTestOffset">TestHooks.DiskseqOffset: 0 except in the lab's refusal scenario.</param>

@@ -1,6 +1,6 @@
 using BlockDiskseq.Native;
 
-namespace BlockDiskseq;
+namespace BlockDiskseq.Cli;
 
 /// <summary>
 /// libxl gives the script stdin=/dev/null, but a script run by hand or by another toolstack may start

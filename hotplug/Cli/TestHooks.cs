@@ -1,7 +1,8 @@
 using System;
 using System.Globalization;
+using BlockDiskseq.Reporting;
 
-namespace BlockDiskseq.Flow;
+namespace BlockDiskseq.Cli;
 
 /// <summary>
 /// Test-only faults for the Xen lab (docs/design.md "Test-only hooks"): what a wrapper cannot do from

@@ -1,6 +1,6 @@
 using System;
 
-namespace BlockDiskseq.Flow;
+namespace BlockDiskseq.Cli;
 
 /// <summary>A bad command line or environment knob: exit 64 (EX_USAGE) with the usage text.</summary>
 internal sealed class UsageException : Exception

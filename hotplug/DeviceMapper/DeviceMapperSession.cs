@@ -1,8 +1,8 @@
 using System;
-using BlockDiskseq.DeviceMapper;
 using BlockDiskseq.Native;
+using BlockDiskseq.Reporting;
 
-namespace BlockDiskseq.Flow;
+namespace BlockDiskseq.DeviceMapper;
 
 /// <summary>
 /// remove's device-mapper control, opened on first use only: every open probes the ABI, which on a kernel

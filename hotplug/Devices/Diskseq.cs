@@ -1,4 +1,5 @@
 using BlockDiskseq.Native;
+using BlockDiskseq.Reporting;
 
 namespace BlockDiskseq.Devices;
 

@@ -1,9 +1,10 @@
 using System;
 using System.Linq;
+using BlockDiskseq.Backend;
 using BlockDiskseq.DeviceMapper;
 using BlockDiskseq.Devices;
 
-namespace BlockDiskseq.Flow;
+namespace BlockDiskseq.Disk;
 
 /// <summary>
 /// The device add hands to blkback: a loop device it created for an image file, a device-mapper stack it

@@ -2,8 +2,9 @@ using System;
 using System.Collections.Generic;
 using BlockDiskseq.DeviceMapper;
 using BlockDiskseq.Devices;
+using BlockDiskseq.Reporting;
 
-namespace BlockDiskseq.Flow;
+namespace BlockDiskseq.Disk;
 
 /// <summary>One target of a disk, opened once, with the access it is opened (and checked) for.</summary>
 internal readonly record struct OpenedUse(OpenedTarget Target, AccessMode Mode);

@@ -1,6 +1,6 @@
 using System;
 
-namespace BlockDiskseq;
+namespace BlockDiskseq.Reporting;
 
 /// <summary>
 /// A failure reported to the toolstack: Message becomes the one-line hotplug-error, Status the

@@ -3,7 +3,7 @@ using System.Diagnostics;
 using System.Text;
 using BlockDiskseq.Native;
 
-namespace BlockDiskseq;
+namespace BlockDiskseq.Reporting;
 
 /// <summary>
 /// One line per event to stderr (libxl puts it in its log) and to syslog (daemon facility); control
@@ -31,7 +31,7 @@ internal static unsafe class Log
         if (!Verbose)
             return;
         double ms = Stopwatch.GetElapsedTime(StartTicks).TotalMilliseconds;
-        WriteStderr($"{Context}: [{ms,7:F2} ms] {Flow.Sanitise.Line(message)}\n");
+        WriteStderr($"{Context}: [{ms,7:F2} ms] {Sanitise.Line(message)}\n");
     }
 
     /// <summary>Plain output for --help/--version/status (stdout).</summary>
@@ -39,7 +39,7 @@ internal static unsafe class Log
 
     private static void Emit(int priority, string message)
     {
-        string line = $"{Context}: {Flow.Sanitise.Line(message)}";
+        string line = $"{Context}: {Sanitise.Line(message)}";
         WriteStderr(line + "\n");
         Syslog(priority, line);
     }

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace BlockDiskseq.Devices;
+namespace BlockDiskseq.Reporting;
 
 /// <summary>Makes untrusted strings (Xenstore values, paths) safe for a one-line message.</summary>
 internal static class Printable

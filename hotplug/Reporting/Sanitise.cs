@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace BlockDiskseq.Flow;
+namespace BlockDiskseq.Reporting;
 
 /// <summary>
 /// hotplug-error and log lines are single lines of text: a Xenstore value (params, a path) may carry

@@ -2,9 +2,11 @@ using System;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Threading;
+using BlockDiskseq.Devices;
 using BlockDiskseq.Native;
+using BlockDiskseq.Reporting;
 
-namespace BlockDiskseq.Devices;
+namespace BlockDiskseq.Sharing;
 
 /// <summary>
 /// An exclusive flock on a lock file named after one backing object (st_dev, st_ino), so only scripts

@@ -1,9 +1,11 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using BlockDiskseq.Cli;
 using BlockDiskseq.Devices;
+using BlockDiskseq.Disk;
 
-namespace BlockDiskseq.Flow;
+namespace BlockDiskseq.Sharing;
 
 /// <summary>
 /// The BackingLock of every target of a disk, taken in one global order, so two adds that share two

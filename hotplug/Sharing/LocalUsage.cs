@@ -2,9 +2,11 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Text;
+using BlockDiskseq.Devices;
 using BlockDiskseq.Native;
+using BlockDiskseq.Reporting;
 
-namespace BlockDiskseq.Devices;
+namespace BlockDiskseq.Sharing;
 
 /// <summary>Uses of a backing object inside this domain, for the sharing checks (Xen's check_sharing).</summary>
 internal static class LocalUsage

@@ -1,6 +1,7 @@
+using BlockDiskseq.Backend;
 using XenstoreInterop;
 
-namespace BlockDiskseq.Flow;
+namespace BlockDiskseq.Sharing;
 
 /// <summary>
 /// Xen's same_vm (block-common.sh), read lazily: another domain belongs to the same VM as our frontend

@@ -1,8 +1,9 @@
 using System.IO;
 using System.Linq;
 using BlockDiskseq.Devices;
+using BlockDiskseq.Reporting;
 
-namespace BlockDiskseq.Flow;
+namespace BlockDiskseq.Sharing;
 
 /// <summary>
 /// Devices stacked on a block device in this domain: device-mapper (our own snapshots and slices, LVM)

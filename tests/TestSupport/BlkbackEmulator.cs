@@ -5,10 +5,9 @@ using System.Runtime.InteropServices;
 using System.Threading;
 using BlockDiskseq.Devices;
 using BlockDiskseq.Native;
-using BlockDiskseq.Tests.Devices;
 using TestXenstored;
 
-namespace BlockDiskseq.Tests.Blkback;
+namespace BlockDiskseq.TestSupport;
 
 /// <summary>
 /// Plays xen-blkback for one vbd backend on the test Xenstore server, with real block devices

@@ -1,4 +1,4 @@
-namespace BlockDiskseq.Tests.Blkback;
+namespace BlockDiskseq.TestSupport;
 
 public enum BlkbackFlavour
 {

@@ -6,19 +6,10 @@ using System.Linq;
 using System.Threading;
 using BlockDiskseq.Devices;
 using BlockDiskseq.Native;
+using BlockDiskseq.Sharing;
 using Xunit;
 
-// The tests drive Linux kernel interfaces only (the program is Linux-only too).
-[assembly: System.Runtime.Versioning.SupportedOSPlatform("linux")]
-
-namespace BlockDiskseq.Tests.Devices;
-
-/// <summary>Real-device tests share the kernel's loop devices: run them one at a time.</summary>
-[CollectionDefinition(Name, DisableParallelization = true)]
-public sealed class LoopDeviceCollection
-{
-    public const string Name = "loop devices";
-}
+namespace BlockDiskseq.TestSupport;
 
 /// <summary>
 /// A test's image files and everything it opened or attached on them. Dispose releases them, then

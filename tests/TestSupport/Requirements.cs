@@ -2,7 +2,7 @@ using System;
 using System.IO;
 using Xunit;
 
-namespace BlockDiskseq.Tests.Integration;
+namespace BlockDiskseq.TestSupport;
 
 /// <summary>
 /// What the integration tests need: root (loop devices, mknod, mount), /dev/loop-control and the published

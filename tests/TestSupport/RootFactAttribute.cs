@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using Xunit;
 
-namespace BlockDiskseq.Tests;
+namespace BlockDiskseq.TestSupport;
 
 /// <summary>
 /// A test that needs root (loop devices, device-mapper, files root may write regardless of mode bits).

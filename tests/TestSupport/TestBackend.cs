@@ -1,8 +1,7 @@
 using System.Globalization;
-using BlockDiskseq.Tests.Blkback;
 using TestXenstored;
 
-namespace BlockDiskseq.Tests.Integration;
+namespace BlockDiskseq.TestSupport;
 
 /// <summary>A vbd backend in dom0 as libxl creates it, with its emulated blkback (if any).</summary>
 internal sealed class TestBackend

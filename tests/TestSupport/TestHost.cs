@@ -2,7 +2,7 @@ using System;
 using System.IO;
 using TestXenstored;
 
-namespace BlockDiskseq.Tests.Integration;
+namespace BlockDiskseq.TestSupport;
 
 /// <summary>
 /// What block-diskseq runs against in a test or a benchmark: a scratch directory, a fake sysfs root (the

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace BlockDiskseq.Tests.Devices;
+namespace BlockDiskseq.TestSupport;
 
 /// <summary>libc calls only the tests need (making odd file types to feed OpenedTarget).</summary>
 internal static partial class TestNative

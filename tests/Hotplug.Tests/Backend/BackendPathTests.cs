@@ -1,7 +1,7 @@
-using BlockDiskseq.Flow;
+using BlockDiskseq.Backend;
 using Xunit;
 
-namespace BlockDiskseq.Tests.Flow;
+namespace BlockDiskseq.Tests.Backend;
 
 public class BackendPathTests
 {

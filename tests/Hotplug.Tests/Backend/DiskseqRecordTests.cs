@@ -1,9 +1,9 @@
 using System.Linq;
+using BlockDiskseq.Backend;
 using BlockDiskseq.Devices;
-using BlockDiskseq.Flow;
 using Xunit;
 
-namespace BlockDiskseq.Tests.Flow;
+namespace BlockDiskseq.Tests.Backend;
 
 public class DiskseqRecordTests
 {

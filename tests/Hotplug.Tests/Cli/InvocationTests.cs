@@ -1,9 +1,10 @@
 using System;
 using System.Collections.Generic;
-using BlockDiskseq.Flow;
+using BlockDiskseq.Cli;
+using BlockDiskseq.Reporting;
 using Xunit;
 
-namespace BlockDiskseq.Tests.Flow;
+namespace BlockDiskseq.Tests.Cli;
 
 public class InvocationTests
 {

@@ -1,8 +1,8 @@
 using System.Collections.Generic;
-using BlockDiskseq.Flow;
+using BlockDiskseq.Cli;
 using Xunit;
 
-namespace BlockDiskseq.Tests.Flow;
+namespace BlockDiskseq.Tests.Cli;
 
 public class TestHooksTests
 {

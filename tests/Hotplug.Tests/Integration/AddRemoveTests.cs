@@ -1,7 +1,7 @@
 using System;
 using System.IO;
 using BlockDiskseq.Devices;
-using BlockDiskseq.Tests.Blkback;
+using BlockDiskseq.TestSupport;
 using Xunit;
 
 namespace BlockDiskseq.Tests.Integration;

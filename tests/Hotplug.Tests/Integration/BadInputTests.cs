@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Net.Sockets;
+using BlockDiskseq.TestSupport;
 using TestXenstored;
 using Xunit;
 using Xunit.Abstractions;
@@ -146,7 +147,7 @@ public sealed class BadInputTests : IDisposable
     private string MakeFifo()
     {
         string path = Path.Combine(world.Root, "fifo");
-        Assert.Equal(0, Devices.TestNative.mkfifo(path, 0x180 /* 0600 */));
+        Assert.Equal(0, TestNative.mkfifo(path, 0x180 /* 0600 */));
         return path;
     }
 

@@ -5,7 +5,8 @@ using System.IO;
 using System.Linq;
 using System.Threading;
 using BlockDiskseq.Devices;
-using BlockDiskseq.Tests.Blkback;
+using BlockDiskseq.Sharing;
+using BlockDiskseq.TestSupport;
 using TestXenstored;
 
 namespace BlockDiskseq.Tests.Integration;

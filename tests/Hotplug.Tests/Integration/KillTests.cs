@@ -3,9 +3,9 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using System.Globalization;
 using System.Linq;
+using BlockDiskseq.Backend;
 using BlockDiskseq.Devices;
-using BlockDiskseq.Flow;
-using BlockDiskseq.Tests.Blkback;
+using BlockDiskseq.TestSupport;
 using Xunit;
 using Xunit.Abstractions;
 

@@ -2,8 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using BlockDiskseq.Devices;
-using BlockDiskseq.Tests.Blkback;
-using BlockDiskseq.Tests.Devices;
+using BlockDiskseq.TestSupport;
 using Xunit;
 
 namespace BlockDiskseq.Tests.Integration;

@@ -2,6 +2,9 @@ using System;
 using System.Diagnostics;
 using System.IO;
 using BlockDiskseq.Devices;
+using BlockDiskseq.Sharing;
+using BlockDiskseq.TestSupport;
+using BlockDiskseq.Tests.DeviceMapper;
 using Xunit;
 
 namespace BlockDiskseq.Tests.Integration;

@@ -1,7 +1,8 @@
 using BlockDiskseq.Native;
+using BlockDiskseq.Tests.DeviceMapper;
 using Xunit;
 
-namespace BlockDiskseq.Tests;
+namespace BlockDiskseq.Tests.Native;
 
 public class NativeExceptionTests
 {

@@ -1,7 +1,7 @@
 using BlockDiskseq.Native;
 using Xunit;
 
-namespace BlockDiskseq.Tests.Devices;
+namespace BlockDiskseq.Tests.Native;
 
 /// <summary>Pins the hand-written kernel ABI: struct sizes, field offsets and ioctl numbers.</summary>
 public unsafe class NativeLayoutTests

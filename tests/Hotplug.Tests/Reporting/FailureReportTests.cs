@@ -1,25 +1,27 @@
 using System;
+using BlockDiskseq.Cli;
 using BlockDiskseq.Devices;
-using BlockDiskseq.Flow;
 using BlockDiskseq.Native;
+using BlockDiskseq.Reporting;
+using BlockDiskseq.Sharing;
 using Xunit;
 
-namespace BlockDiskseq.Tests.Flow;
+namespace BlockDiskseq.Tests.Reporting;
 
 public class FailureReportTests
 {
     [Fact]
     public void SharingConflictsAreBusyEverythingElseError()
     {
-        Assert.Equal(("File /x is read-only", "busy"), HotplugRun.Describe(new HotplugFailure("File /x is read-only", HotplugFailure.StatusBusy)));
+        Assert.Equal(("File /x is read-only", "busy"), FailureReport.Describe(new HotplugFailure("File /x is read-only", HotplugFailure.StatusBusy)));
         Assert.Equal(("open on /x: No such file or directory (ENOENT)", "error"),
-            HotplugRun.Describe(new NativeException("open", "/x", LibC.ENOENT)));
+            FailureReport.Describe(new NativeException("open", "/x", LibC.ENOENT)));
     }
 
     [Fact]
     public void AnythingUnexpectedIsAnInternalErrorOnOneLine()
     {
-        (string message, string status) = HotplugRun.Describe(new InvalidOperationException("bad\nstate"));
+        (string message, string status) = FailureReport.Describe(new InvalidOperationException("bad\nstate"));
         Assert.Equal("internal error: InvalidOperationException: bad\\x0astate", message);
         Assert.Equal("error", status);
     }
@@ -35,7 +37,7 @@ public class FailureReportTests
     [InlineData("rw!", "w!")]
     [InlineData("r!", "r")]
     public void OtherBackendsModesAreCanonicalisedLikeXen(string? mode, string expected)
-        => Assert.Equal(AccessModes.Parse(expected), Sharing.CanonicalMode(mode));
+        => Assert.Equal(AccessModes.Parse(expected), SharingRules.CanonicalMode(mode));
 
     [Fact]
     public void DeadlineCountsDownAndStopsAtZero()

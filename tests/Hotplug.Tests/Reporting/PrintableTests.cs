@@ -1,7 +1,7 @@
-using BlockDiskseq.Devices;
+using BlockDiskseq.Reporting;
 using Xunit;
 
-namespace BlockDiskseq.Tests.Devices;
+namespace BlockDiskseq.Tests.Reporting;
 
 public class PrintableTests
 {

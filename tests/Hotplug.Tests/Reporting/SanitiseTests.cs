@@ -1,7 +1,7 @@
-using BlockDiskseq.Flow;
+using BlockDiskseq.Reporting;
 using Xunit;
 
-namespace BlockDiskseq.Tests.Flow;
+namespace BlockDiskseq.Tests.Reporting;
 
 public class SanitiseTests
 {

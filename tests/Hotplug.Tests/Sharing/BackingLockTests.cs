@@ -1,9 +1,11 @@
 using System;
 using System.IO;
 using BlockDiskseq.Devices;
+using BlockDiskseq.Reporting;
+using BlockDiskseq.Sharing;
 using Xunit;
 
-namespace BlockDiskseq.Tests.Devices;
+namespace BlockDiskseq.Tests.Sharing;
 
 public sealed class BackingLockTests : IDisposable
 {

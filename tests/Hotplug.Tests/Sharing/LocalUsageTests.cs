@@ -1,8 +1,10 @@
 using System.Linq;
 using BlockDiskseq.Devices;
+using BlockDiskseq.Sharing;
+using BlockDiskseq.TestSupport;
 using Xunit;
 
-namespace BlockDiskseq.Tests.Devices;
+namespace BlockDiskseq.Tests.Sharing;
 
 [Collection(LoopDeviceCollection.Name)]
 public class LocalUsageTests

@@ -1,10 +1,10 @@
 using System;
 using System.IO;
 using BlockDiskseq.Devices;
-using BlockDiskseq.Flow;
+using BlockDiskseq.Sharing;
 using Xunit;
 
-namespace BlockDiskseq.Tests.Flow;
+namespace BlockDiskseq.Tests.Sharing;
 
 /// <summary>On a tree shaped like /sys/dev/block/M:m (this host has no device-mapper to make real holders).</summary>
 public sealed class StackedUseTests : IDisposable

@@ -3,9 +3,12 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Text;
+using BlockDiskseq.Backend;
+using BlockDiskseq.Cli;
 using BlockDiskseq.DeviceMapper;
 using BlockDiskseq.Devices;
-using BlockDiskseq.Flow;
+using BlockDiskseq.Reporting;
+using BlockDiskseq.Sharing;
 using TestXenstored;
 using XenstoreInterop;
 
@@ -152,7 +155,7 @@ internal sealed class AddTarget : IDisposable
         }
         catch (Exception e)
         {
-            (string message, _) = HotplugRun.Describe(e);
+            (string message, _) = FailureReport.Describe(e);
             if (message.StartsWith("internal error", StringComparison.Ordinal))
                 throw new ParserBroken($"{message}\n{e}");
             Console.Error.WriteLine($"fuzz: refused: {message}");

@@ -1,9 +1,11 @@
 using System.Collections.Generic;
 using System.Linq;
+using BlockDiskseq.Backend;
 using BlockDiskseq.Devices;
+using BlockDiskseq.Reporting;
 using XenstoreInterop;
 
-namespace BlockDiskseq.Flow;
+namespace BlockDiskseq.Sharing;
 
 /// <summary>
 /// Xen's check_sharing (tools/hotplug/Linux/block, docs/protocol-facts.md §4) without its global lock: the caller
@@ -14,7 +16,7 @@ namespace BlockDiskseq.Flow;
 /// this domain (a dm snapshot or slice, LVM) counts as a local user (StackedUse). w! skips all of it, as
 /// "!" does there.
 /// </summary>
-internal static class Sharing
+internal static class SharingRules
 {
     internal static void Check(Xenstore xs, BackendPath be, AccessMode mode, OpenedTarget target)
     {
