@@ -22,7 +22,7 @@ internal static class ExportNodes
     /// <summary>The backend left InitWait (or never reached it); null means the state node is gone.</summary>
     internal static HotplugFailure NotInitWait(string? state) => new(state switch
     {
-        "5" or "6" => $"backend state is {state}: the toolstack is tearing the device down",
+        _ when XenbusStates.IsTearingDown(state) => $"backend state is {state}: the toolstack is tearing the device down",
         null => "backend state is missing: the toolstack removed the device",
         _ => $"backend state is {Sanitise.Quote(state)}, not 2 (InitWait): blkback is not waiting for a device",
     });
@@ -44,7 +44,7 @@ internal static class ExportNodes
     private static void Transact(Xenstore xs, BackendPath be, ExportedDevice export, string waitPath, ulong diskseq) => xs.Transact(tx =>
     {
         string? state = xs.TryRead(be.Node(BackendNodes.State), tx);
-        if (state != AddRequest.InitWait)
+        if (XenbusStates.Parse(state) != XenbusState.InitWait)
             throw NotInitWait(state);
         if (xs.TryRead(be.Node(BackendNodes.PhysicalDevice), tx) is string other)
             throw new HotplugFailure($"physical-device became '{Sanitise.Line(other)}' while adding: another add ran for {be.Path}");

@@ -119,7 +119,7 @@ internal sealed class BlkbackWait
     /// </summary>
     private void CheckNotFailed(Xenstore xs, WatchedNodes nodes)
     {
-        bool closing = nodes.State is { Known: true, Value: null or "5" or "6" };
+        bool closing = nodes.State.Known && (nodes.State.Value is null || XenbusStates.IsTearingDown(nodes.State.Value));
         if (closing)
             nodes.Error.Read(xs);
         if (nodes.Error.Value is string error && error != blkbackErrorBefore)

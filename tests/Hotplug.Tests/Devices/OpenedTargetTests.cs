@@ -147,7 +147,7 @@ public class OpenedTargetTests
         HotplugFailure e = Refused(image, AccessMode.Write);
         Assert.Equal($"File {image} is read-only, and so I will not mount it read-write in a guest domain.", e.Message);
         Assert.Equal(HotplugFailure.StatusBusy, e.Status);
-        Assert.Throws<HotplugFailure>(() => OpenedTarget.Open(DiskTarget.Parse(image), writable: true));
+        Assert.Throws<HotplugFailure>(() => OpenedTarget.Open(DiskTarget.Parse(image), AccessMode.Write));
 
         // r is fine, and w! overrides the rule as Xen's "!" does.
         using (OpenedTarget.Open(DiskTarget.Parse(image), AccessMode.Read)) { }
