@@ -34,7 +34,7 @@ internal static class Program
                 catch (Exception e)
                 {
                     failed++;
-                    Console.WriteLine($"{file}: {e.GetType().Name}: {e.Message}");
+                    Console.WriteLine($"{file}: {e}");
                 }
             }
             Console.WriteLine($"{failed} of the inputs in {directory} failed");
