@@ -73,7 +73,7 @@ internal static class Status
         Line(text, "created", recordText);
         if (xs.TryRead(ExportNodes.OwnNode(be, BackendNodes.DmAbi)) is string abi)
             Line(text, "dm ABI", abi);
-        Line(text, "waited via", xs.TryRead(ExportNodes.OwnNode(be, BackendNodes.WaitPath)));
+        Line(text, "waited via", xs.TryRead(ExportNodes.OwnNode(be, BackendNodes.WaitMethod)));
         if (DiskseqRecord.TryParse(recordText, out DiskseqRecord record))
         {
             foreach (CreatedLayer layer in record.Layers)
@@ -101,10 +101,10 @@ internal static class Status
         string what = identity is null ? "not attached to any file"
             : layer.Kind == LayerKind.Loop ? $"backed by {Sanitise.Line(identity)}" : $"named {Sanitise.Line(identity)}";
         if (current == layer.Diskseq)
-            return $"alive, diskseq {Diskseq.Format(current)} as recorded, {what}";
+            return $"alive, diskseq {DiskSequence.Format(current)} as recorded, {what}";
         return identity is null
-            ? $"detached: diskseq is now {Diskseq.Format(current)}"
-            : $"reused by someone else: diskseq is now {Diskseq.Format(current)}, {what}";
+            ? $"detached: diskseq is now {DiskSequence.Format(current)}"
+            : $"reused by someone else: diskseq is now {DiskSequence.Format(current)}, {what}";
     }
 
     private static string BlkbackHolds(Xenstore xs, BackendPath be, string? state, Settings settings)

@@ -43,7 +43,7 @@ internal static class Floor
         _ = xs.WaitForWatchEvent(TimeSpan.FromSeconds(5)); // the registration event
         xs.Transact(tx =>
         {
-            xs.Write($"{backend}/diskseq", Diskseq.Format(loop.Diskseq), tx);
+            xs.Write($"{backend}/diskseq", DiskSequence.Format(loop.Diskseq), tx);
             xs.Write($"{backend}/physical-device", loop.Device.ToString(), tx);
         });
         while (xs.TryRead($"{backend}/opened") != "1")

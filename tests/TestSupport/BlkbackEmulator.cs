@@ -120,13 +120,13 @@ internal sealed class BlkbackEmulator : IDisposable
         // here are stricter, because block-diskseq always writes it in physical-device's own transaction:
         // physical-device seen without a well-formed diskseq beside it is that guarantee broken.
         string? expected = server.Read($"{backend}/diskseq");
-        if (expected is null || !Diskseq.TryParse(expected, out ulong wanted))
+        if (expected is null || !DiskSequence.TryParse(expected, out ulong wanted))
         {
             fd.Dispose();
             Fatal(EINVAL, expected is null ? "physical-device without diskseq" : "reading diskseq");
             return;
         }
-        ulong actual = Diskseq.Read(fd, physicalDevice);
+        ulong actual = DiskSequence.Read(fd, physicalDevice);
         bool mismatch = ReportDiskseqMismatch || wanted != actual;
         if (mismatch)
         {

@@ -58,7 +58,7 @@ public class OpenedTargetTests
         Assert.Equal(TargetKind.BlockDevice, target.Kind);
         Assert.Equal(loop.Path, target.Path);
         Assert.Equal(loop.Device, target.Device);
-        Assert.Equal(loop.Diskseq, Diskseq.Read(target.Fd, target.Path));
+        Assert.Equal(loop.Diskseq, DiskSequence.Read(target.Fd, target.Path));
     }
 
     [Fact]

@@ -50,7 +50,7 @@ public class ParserPropertyTests
 
     [Fact]
     public void DiskseqsRoundTrip()
-        => Diskseqs.Sample(d => Assert.True(Diskseq.TryParse(Diskseq.Format(d), out ulong back) && back == d), iter: Iterations);
+        => Diskseqs.Sample(d => Assert.True(DiskSequence.TryParse(DiskSequence.Format(d), out ulong back) && back == d), iter: Iterations);
 
     [Fact]
     public void DiskseqTextIsRefusedOrCanonical()

@@ -167,7 +167,7 @@ public sealed class KillTests : IDisposable
         if (physicalDevice is null || diskseq is null || record is null)
             return $"half an export in Xenstore: physical-device {physicalDevice}, diskseq {diskseq}, record {record}";
         if (!DiskseqRecord.TryParse(record, out DiskseqRecord parsed) || parsed.Top is not CreatedLayer top
-            || top.Device.ToString() != physicalDevice || Diskseq.Format(top.Diskseq) != diskseq)
+            || top.Device.ToString() != physicalDevice || DiskSequence.Format(top.Diskseq) != diskseq)
             return $"the record '{record}' does not name physical-device {physicalDevice} diskseq {diskseq}";
         return null;
     }

@@ -41,7 +41,7 @@ internal sealed class AddTarget : IDisposable
         BackendNodes.Params, BackendNodes.Mode, BackendNodes.State, BackendNodes.Type, BackendNodes.FrontendId,
         BackendNodes.PhysicalDevice, BackendNodes.Diskseq, BackendNodes.PhysicalDevicePath, BackendNodes.LoopNode,
         BackendNodes.Opened, BackendNodes.HotplugStatus, BackendNodes.HotplugError,
-        BackendNodes.OwnDirectory + "/" + BackendNodes.Layers, BackendNodes.OwnDirectory + "/" + BackendNodes.WaitPath,
+        BackendNodes.OwnDirectory + "/" + BackendNodes.Layers, BackendNodes.OwnDirectory + "/" + BackendNodes.WaitMethod,
     ];
 
     private readonly XenstoreServer server;
@@ -173,7 +173,7 @@ internal sealed class AddTarget : IDisposable
         Exported++;
         Require(after.PhysicalDevice is not null && after.Diskseq is not null && after.Record is not null, $"add succeeded with {after}");
         Require(DiskseqRecord.TryParse(after.Record, out DiskseqRecord record) && record.Top is CreatedLayer top
-                && top.Device.ToString() == after.PhysicalDevice && Diskseq.Format(top.Diskseq) == after.Diskseq,
+                && top.Device.ToString() == after.PhysicalDevice && DiskSequence.Format(top.Diskseq) == after.Diskseq,
                 $"the record does not name the exported device: {after}");
     }
 

@@ -113,10 +113,10 @@ internal static class ParserTarget
 
     private static void DiskseqParse(string text)
     {
-        if (!Diskseq.TryParse(text, out ulong diskseq))
+        if (!DiskSequence.TryParse(text, out ulong diskseq))
             return;
         Require(diskseq != 0, "0 is never a diskseq");
-        Require(Diskseq.Format(diskseq) == text.ToLowerInvariant(), $"diskseq '{text}' formats as '{Diskseq.Format(diskseq)}'");
+        Require(DiskSequence.Format(diskseq) == text.ToLowerInvariant(), $"diskseq '{text}' formats as '{DiskSequence.Format(diskseq)}'");
     }
 
     private static void BackendPathParse(string text)
