@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Linq;
 using BlockDiskseq.Backend;
@@ -64,8 +65,10 @@ internal static class Remove
             Log.Warning($"{layer}: {e.Message}; it goes at its last close, ignoring");
             return new(layer, LayerFate.Removed, "goes at its last close");
         }
-        catch (NativeException e)
+        catch (Exception e) when (e is NativeException or HotplugFailure)
         {
+            // Kept in the record; the layers below are still torn down (a loop device under a dm device
+            // we could not remove only goes at its last close, so that is safe).
             Log.Error($"{layer}: {e.Message}");
             return new(layer, LayerFate.Failed, e.Message);
         }

@@ -14,7 +14,8 @@ namespace BlockDiskseq.TestSupport;
 /// (drivers/block/xen-blkback/xenbus.c, docs/protocol-facts.md §5, §6):
 /// - probe: writes opened=0 (series flavour only), then state=2 (InitWait);
 /// - on physical-device: opens the device by its number (a node made with mknod, as blkdev_get_by_dev
-///   needs no path), compares BLKGETDISKSEQ with the diskseq node (the series' check; a mismatch is
+///   needs no path), requires the diskseq node beside it (stricter than the series, see Open), compares
+///   BLKGETDISKSEQ with it (the series' check; a mismatch is
 ///   xenbus_dev_fatal: the error node, then state 5), holds the fd, then writes opened=1 (series) or
 ///   creates the sysfs attribute bus/xen-backend/devices/vbd-D-N/physical_device (mainline);
 /// - on state 5 or 6 (the toolstack tears down): drops the device, as xen_vbd_free does.
@@ -23,6 +24,7 @@ internal sealed class BlkbackEmulator : IDisposable
 {
     private const int ENODEV = 19;
     private const int ENOENT = 2;
+    private const int EINVAL = 22;
 
     private readonly XenstoreServer server;
     private readonly string backend;          // absolute: /local/domain/0/backend/vbd/D/N
@@ -121,10 +123,18 @@ internal sealed class BlkbackEmulator : IDisposable
             Fatal(ENOENT, "creating vbd structure");
             return;
         }
+        // The series' blkback reads a missing diskseq as "no check" (docs/protocol-facts.md §6); both flavours
+        // here are stricter, because block-diskseq always writes it in physical-device's own transaction:
+        // physical-device seen without a well-formed diskseq beside it is that guarantee broken.
         string? expected = server.Read($"{backend}/diskseq");
+        if (expected is null || !DiskSequence.TryParse(expected, out ulong wanted))
+        {
+            fd.Dispose();
+            Fatal(EINVAL, expected is null ? "physical-device without diskseq" : "reading diskseq");
+            return;
+        }
         ulong actual = DiskSequence.Read(fd, physicalDevice);
-        bool mismatch = ReportDiskseqMismatch
-            || (expected is not null && (!DiskSequence.TryParse(expected, out ulong wanted) || wanted != actual));
+        bool mismatch = ReportDiskseqMismatch || wanted != actual;
         if (mismatch)
         {
             fd.Dispose();

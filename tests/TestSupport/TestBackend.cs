@@ -30,6 +30,8 @@ internal sealed class TestBackend
 
     public void Remove(string key) => server.Remove($"{Absolute}/{key}");
 
+    public bool Exists(string key) => server.Exists($"{Absolute}/{key}");
+
     /// <summary>
     /// What libxl's device_disk_add and libxl__device_generic_add write (docs/protocol-facts.md §2), state 1;
     /// blkback's probe then moves it to 2.
