@@ -45,7 +45,7 @@ public sealed class AddRemoveTests : IDisposable
 
         Assert.True(remove.ExitCode == 0, remove.ToString());
         // blkback's close detached it (autoclear), or remove did: either way the summary names it
-        Assert.Matches($"(removed|already gone:) loop {device} {diskseq}", remove.Stderr);
+        Assert.Matches($"(removed|already gone:) loop {device} {diskseq}", world.Logged(remove));
         Assert.Equal(0, HotplugHarness.LoopsLeft(image));
         foreach (string key in (string[])["physical-device", "diskseq", "physical-device-path", "node", "block-diskseq/layers"])
             Assert.Null(be[key]);
@@ -71,8 +71,8 @@ public sealed class AddRemoveTests : IDisposable
 
         HotplugResult remove = world.Succeed(be, "remove");
 
-        Assert.Contains($"left loop {device} {recorded}: its diskseq is now {now} (reused)", remove.Stderr);
-        Assert.DoesNotContain("removed loop", remove.Stderr);
+        Assert.Contains($"left loop {device} {recorded}: its diskseq is now {now} (reused)", world.Logged(remove));
+        Assert.DoesNotContain("removed loop", world.Logged(remove));
         Assert.Equal(1, image.BoundLoops); // not ours any more: untouched
         be.Blkback!.Shutdown();
         Assert.Equal(0, HotplugHarness.LoopsLeft(image));

@@ -38,6 +38,12 @@ internal sealed class HotplugHarness : IDisposable
     /// <summary>The lines of the hotplug log so far (none when the program wrote none).</summary>
     public string[] HotplugLogLines()
         => File.Exists(host.HotplugLogPath) ? File.ReadAllLines(host.HotplugLogPath) : [];
+
+    /// <summary>
+    /// Everything a run logged where an admin looks: its stderr (failures, and everything with --verbose) and
+    /// the hotplug log (each add/remove line, warnings), which is this harness's own.
+    /// </summary>
+    public string Logged(HotplugResult result) => result.Stderr + "\n" + string.Join("\n", HotplugLogLines());
     public XenstoreServer Server => host.Server;
 
     public TestImage Image(string name = "disk.img", long size = 4 << 20)

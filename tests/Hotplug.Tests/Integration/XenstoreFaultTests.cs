@@ -43,7 +43,7 @@ public sealed class XenstoreFaultTests : IDisposable
         Assert.Contains("[...]", error);
         Assert.EndsWith("xyz: No such file or directory (ENOENT)", error);
         Assert.True(Encoding.UTF8.GetByteCount(error) <= 1024, $"{error.Length} bytes");
-        Assert.DoesNotContain("could not write", add.Stderr);
+        Assert.DoesNotContain("could not write", world.Logged(add));
         Assert.Equal(0, HotplugHarness.LoopsLeft(image));
     }
 
@@ -63,8 +63,8 @@ public sealed class XenstoreFaultTests : IDisposable
         Assert.True(add.ExitCode == 1, add.ToString());
         Assert.Equal("error", be["hotplug-status"]);
         Assert.Null(be["hotplug-error"]);
-        Assert.Contains($"could not write hotplug-error to {be.Relative}: xs_write {be.Relative}/hotplug-error: ", add.Stderr);
-        Assert.Contains(reply == "EQUOTA" ? "(EINVAL)" : $"({reply})", add.Stderr); // libxenstore knows no EQUOTA
+        Assert.Contains($"could not write hotplug-error to {be.Relative}: xs_write {be.Relative}/hotplug-error: ", world.Logged(add));
+        Assert.Contains(reply == "EQUOTA" ? "(EINVAL)" : $"({reply})", world.Logged(add)); // libxenstore knows no EQUOTA
     }
 
     /// <summary>Every write refused (a quota used up): neither node can be written, and the log says so.</summary>
@@ -78,8 +78,8 @@ public sealed class XenstoreFaultTests : IDisposable
         HotplugResult add = world.Run(be, "add");
 
         Assert.True(add.ExitCode == 1, add.ToString());
-        Assert.Contains("(ENOSPC)", be["hotplug-error"] ?? add.Stderr);
-        Assert.Contains($"could not write hotplug-status = error to {be.Relative}: xs_write {be.Relative}/hotplug-status: No space left on device (ENOSPC)", add.Stderr);
+        Assert.Contains("(ENOSPC)", be["hotplug-error"] ?? world.Logged(add));
+        Assert.Contains($"could not write hotplug-status = error to {be.Relative}: xs_write {be.Relative}/hotplug-status: No space left on device (ENOSPC)", world.Logged(add));
         AssertNothingExported(be, image);
     }
 
@@ -102,7 +102,7 @@ public sealed class XenstoreFaultTests : IDisposable
         Assert.Equal("error", be["hotplug-status"]);
         AssertNothingExported(be, image);
         be.Blkback!.Shutdown();
-        Assert.Contains("nothing to remove", world.Succeed(be, "remove").Stderr);
+        Assert.Contains("nothing to remove", world.Logged(world.Succeed(be, "remove")));
     }
 
     /// <summary>The commit's reply lost after the commit was applied: the device stays, and the add succeeds.</summary>
@@ -118,7 +118,7 @@ public sealed class XenstoreFaultTests : IDisposable
         HotplugResult add = world.Run(be, "add");
 
         Assert.True(add.ExitCode == 0, add.ToString());
-        Assert.Contains("had committed before the connection dropped: going on", add.Stderr);
+        Assert.Contains("had committed before the connection dropped: going on", world.Logged(add));
         AssertExportedAndHeld(be, image);
         be.Blkback!.Shutdown();
         world.Succeed(be, "remove");
@@ -141,7 +141,7 @@ public sealed class XenstoreFaultTests : IDisposable
         HotplugResult add = world.Run(be, "add");
 
         Assert.True(add.ExitCode == 0, add.ToString());
-        Assert.Contains("had not committed when the connection dropped: writing it again", add.Stderr);
+        Assert.Contains("had not committed when the connection dropped: writing it again", world.Logged(add));
         AssertExportedAndHeld(be, image);
     }
 
@@ -161,8 +161,8 @@ public sealed class XenstoreFaultTests : IDisposable
         foreach (string said in (string[])["Xenstore went away while waiting for blkback: xs_", "connecting again: xs_open",
                      $"could not write hotplug-error to {be.Relative}: Xenstore went away",
                      $"could not write hotplug-status = error to {be.Relative}: Xenstore went away"])
-            Assert.True(add.Stderr.Contains(said, StringComparison.Ordinal), $"no '{said}' in {add}");
-        Assert.DoesNotContain("blkback did not open", add.Stderr);
+            Assert.True(world.Logged(add).Contains(said, StringComparison.Ordinal), $"no '{said}' in {add}");
+        Assert.DoesNotContain("blkback did not open", world.Logged(add));
         Assert.Equal(0, HotplugHarness.LoopsLeft(image));
     }
 
@@ -185,8 +185,8 @@ public sealed class XenstoreFaultTests : IDisposable
         });
 
         Assert.True(add.ExitCode == 0, add.ToString());
-        Assert.Contains("lost the connection to Xenstore while waiting for blkback", add.Stderr);
-        Assert.Contains("connected to Xenstore again", add.Stderr);
+        Assert.Contains("lost the connection to Xenstore while waiting for blkback", world.Logged(add));
+        Assert.Contains("connected to Xenstore again", world.Logged(add));
         AssertExportedAndHeld(be, image);
     }
 
