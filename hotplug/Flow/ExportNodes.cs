@@ -44,7 +44,7 @@ internal static class ExportNodes
         if (state != AddRequest.InitWait)
             throw NotInitWait(state);
         if (xs.TryRead(be.Node(BackendNodes.PhysicalDevice), tx) is string other)
-            throw new HotplugFailure($"physical-device became '{Sanitise.Line(other)}' while adding: another add ran for {be.Path}");
+            throw new AddedMeanwhile($"physical-device became '{Sanitise.Line(other)}' while adding: another add ran for {be.Path}");
         xs.Write(be.Node(BackendNodes.Diskseq), Devices.Diskseq.Format(diskseq), tx);
         xs.Write(be.Node(BackendNodes.PhysicalDevice), export.Device.ToString(), tx);
         xs.Write(be.Node(BackendNodes.PhysicalDevicePath), export.Path, tx);
@@ -78,18 +78,38 @@ internal static class ExportNodes
     private static readonly string[] ForgottenKeys =
         [BackendNodes.PhysicalDevice, BackendNodes.Diskseq, BackendNodes.PhysicalDevicePath, BackendNodes.LoopNode];
 
-    /// <summary>After a failed add: leave no half-exported device behind. Best effort: the add fails anyway.</summary>
+    /// <summary>
+    /// After a failed add: leave no half-exported device behind. If the connection is what failed (xenstored
+    /// restarted or dropped us: libxenstore then fails every request on it), one fresh connection is tried,
+    /// as for hotplug-error (HotplugRun); without it the nodes would name a device that goes with us
+    /// (docs/reliability.md). Best effort: the add fails anyway.
+    /// </summary>
     internal static void Undo(Xenstore xs, BackendPath be)
     {
         try
         {
-            Forget(xs, be);
-            xs.Delete(BackendNodes.Path(be.Path, BackendNodes.OwnDirectory));
+            try
+            {
+                UndoOn(xs, be);
+                return;
+            }
+            catch (XenstoreException e)
+            {
+                Log.Step($"undoing the exported nodes: {e.Message}; trying a new connection");
+            }
+            using Xenstore fresh = Xenstore.Open();
+            UndoOn(fresh, be);
         }
         catch (XenstoreException e)
         {
             // The failure being reported matters more; remove, which libxl runs after a failed add, retries.
             Log.Warning($"undoing the exported nodes: {e.Message}, ignoring");
         }
+    }
+
+    private static void UndoOn(Xenstore xs, BackendPath be)
+    {
+        Forget(xs, be);
+        xs.Delete(BackendNodes.Path(be.Path, BackendNodes.OwnDirectory));
     }
 }
