@@ -17,6 +17,19 @@ internal static class Add
         BackendPath be = invocation.Backend!;
         if (AlreadyAdded(xs, be))
             return;
+        try
+        {
+            AddNew(xs, invocation, be, deadline);
+        }
+        catch (AddedMeanwhile e)
+        {
+            if (!AlreadyAdded(xs, be))
+                throw new HotplugFailure(e.Message);
+        }
+    }
+
+    private static void AddNew(Xenstore xs, Invocation invocation, BackendPath be, Deadline deadline)
+    {
         AddRequest request = AddRequest.Read(xs, be);
         using OpenedDisk disk = OpenedDisk.Open(request.Parameters, request.Mode);
         BlkbackWait? wait = invocation.NoWait ? null : BlkbackWait.For(be, request, invocation.Settings);
