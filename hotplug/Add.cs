@@ -1,12 +1,17 @@
+using BlockDiskseq.Backend;
+using BlockDiskseq.Blkback;
+using BlockDiskseq.Cli;
 using BlockDiskseq.Devices;
-using BlockDiskseq.Flow;
+using BlockDiskseq.Disk;
+using BlockDiskseq.Reporting;
+using BlockDiskseq.Sharing;
 using XenstoreInterop;
 
 namespace BlockDiskseq;
 
 /// <summary>
 /// add: open the target once, create a loop device for an image file, write diskseq and physical-device
-/// in one transaction, and hold our fd until blkback holds the device (issue 3, protocol.md 7).
+/// in one transaction, and hold our fd until blkback holds the device (docs/design.md, "Add/remove flow").
 /// Whatever fails, or kills us, nothing stays behind: the loop device is delete-on-close and our fd is
 /// its only reference until blkback opens it.
 /// </summary>
@@ -71,7 +76,7 @@ internal static class Add
         using BackingLocks locks = BackingLocks.Acquire(disk, deadline);
         Log.Step("locked the backing objects");
         foreach (OpenedUse use in disk.Uses)
-            Sharing.Check(xs, be, mode == AccessMode.WriteUnchecked ? mode : use.Mode, use.Target); // w! skips all, as Xen's "!"
+            SharingRules.Check(xs, be, mode == AccessMode.WriteUnchecked ? mode : use.Mode, use.Target); // w! skips all, as Xen's "!"
         Log.Step("sharing checks passed");
         ExportedDevice export = ExportedDevice.Create(disk, mode, be);
         Log.Step($"created {export.Record}");

@@ -1,15 +1,17 @@
 using System.Collections.Generic;
 using System.Linq;
+using BlockDiskseq.Backend;
+using BlockDiskseq.Cli;
 using BlockDiskseq.DeviceMapper;
 using BlockDiskseq.Devices;
-using BlockDiskseq.Flow;
 using BlockDiskseq.Native;
+using BlockDiskseq.Reporting;
 using XenstoreInterop;
 
 namespace BlockDiskseq;
 
 /// <summary>
-/// remove: runs after blkback reached Closed (libxl, protocol.md 1.6), also after a failed add. Works from
+/// remove: runs after blkback reached Closed (docs/protocol-facts.md §3), also after a failed add. Works from
 /// our record alone, never from params (the image may be gone or replaced): forgets the exported nodes,
 /// then tears down each device we created, newest first, only if it still carries the recorded diskseq,
 /// so a device that was freed and reused by someone else is never touched.
@@ -62,7 +64,7 @@ internal static class Remove
         }
         catch (NativeException e) when (e.Errno == LibC.EBUSY)
         {
-            // blkback drops its reference a moment after Closed (xen_blkif_free runs deferred, protocol.md 5.6);
+            // blkback drops its reference a moment after Closed (xen_blkif_free runs deferred, docs/protocol-facts.md §5);
             // the device is delete-on-close, so it goes when blkback lets go.
             Log.Warning($"{layer}: {e.Message}; it goes at its last close, ignoring");
             return true;

@@ -2,8 +2,10 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Text;
+using BlockDiskseq.Backend;
+using BlockDiskseq.Cli;
 using BlockDiskseq.Devices;
-using BlockDiskseq.Flow;
+using BlockDiskseq.Reporting;
 using XenstoreInterop;
 
 namespace BlockDiskseq;

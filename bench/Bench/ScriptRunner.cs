@@ -4,7 +4,7 @@ using System.Diagnostics;
 
 namespace BlockDiskseq.Bench;
 
-/// <summary>A hotplug script under test and how libxl runs it (protocol.md 1.2-1.4).</summary>
+/// <summary>A hotplug script under test and how libxl runs it (docs/protocol-facts.md §1).</summary>
 internal sealed record HotplugScript(string Name, string Path, IReadOnlyDictionary<string, string> ExtraEnvironment)
 {
     /// <summary>Starts `script verb` with libxl's environment; stdin is an immediately closed pipe (EOF, like /dev/null).</summary>

@@ -1,8 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
-using BlockDiskseq.Tests.Blkback;
-using BlockDiskseq.Tests.Integration;
+using BlockDiskseq.TestSupport;
 using TestXenstored;
 
 namespace BlockDiskseq.Bench;

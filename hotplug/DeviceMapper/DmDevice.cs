@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using BlockDiskseq.Devices;
 using BlockDiskseq.Native;
+using BlockDiskseq.Reporting;
 
 namespace BlockDiskseq.DeviceMapper;
 
@@ -85,7 +86,7 @@ internal sealed class DmDevice : IDisposable
     /// <summary>
     /// How often to look whether our previous device of this name has gone: one armed for removal but still
     /// held, because blkback lets go of a device a moment after Closed (xen_blkif_free runs deferred,
-    /// protocol.md §1.6), which a quick detach-then-attach of the same vbd meets. Retried: that device still
+    /// docs/protocol-facts.md §3), which a quick detach-then-attach of the same vbd meets. Retried: that device still
     /// existing. Worst-case wait: 100 polls 10 ms apart, 1 s (plus one DEV_STATUS each, microseconds).
     /// </summary>
     internal const int LeftoverPolls = 100;

@@ -1,11 +1,12 @@
 using System;
 using System.Collections.Generic;
 using BlockDiskseq.Devices;
+using BlockDiskseq.Reporting;
 
 namespace BlockDiskseq.DeviceMapper;
 
 /// <summary>
-/// The device-mapper disk kinds of <c>params</c> (issue 5), recognised by their prefix; anything else is
+/// The device-mapper disk kinds of <c>params</c> (docs/design.md, "Device-mapper"), recognised by their prefix; anything else is
 /// a plain target (DiskTarget). Parsed strictly: known keys once each, canonical decimal numbers, paths
 /// as DiskTarget checks them (so "sdb" means /dev/sdb there too); every error names the form expected.
 ///   snapshot:origin=PATH,cow=PATH[,chunk=SECTORS]   persistent dm-snapshot, COW kept in PATH

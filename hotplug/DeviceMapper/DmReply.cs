@@ -5,6 +5,7 @@ using System.Runtime.InteropServices;
 using System.Text;
 using BlockDiskseq.Devices;
 using BlockDiskseq.Native;
+using BlockDiskseq.Reporting;
 
 namespace BlockDiskseq.DeviceMapper;
 

@@ -8,7 +8,7 @@ namespace BlockDiskseq.DeviceMapper;
 
 /// <summary>
 /// Builds ioctl buffers for /dev/mapper/control: struct dm_ioctl, then any payload. Every buffer is
-/// zero-filled first and written so that it passes the strict checks of the series (protocol.md §3.4,
+/// zero-filled first and written so that it passes the strict checks of the series (docs/protocol-facts.md §7,
 /// validate_params/populate_table of "dm ioctl: Allow userspace to opt-in to strict parameter checks"),
 /// which a legacy kernel accepts as well:
 ///   - no flag outside the ioctl's supported set; padding, open_count, target_count zero unless used;

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using BlockDiskseq.Devices;
+using BlockDiskseq.Reporting;
 
 namespace BlockDiskseq.DeviceMapper;
 

@@ -1,4 +1,5 @@
 using BlockDiskseq.Devices;
+using BlockDiskseq.Reporting;
 
 namespace BlockDiskseq.DeviceMapper;
 

@@ -1,4 +1,5 @@
 using BlockDiskseq.Devices;
+using BlockDiskseq.Reporting;
 
 namespace BlockDiskseq.DeviceMapper;
 
@@ -20,7 +21,7 @@ internal static class DmTeardown
     /// The layer add recorded (device number and diskseq). Strict ABI: the kernel checks the diskseq in
     /// the lookup and again in the remove. Legacy ABI: we open the node and compare BLKGETDISKSEQ, then
     /// remove by uuid while our fd pins the device, so the check and the removal concern the same device.
-    /// Deferred either way: blkback may hold the device a moment after Closed (protocol.md §1.6).
+    /// Deferred either way: blkback may hold the device a moment after Closed (docs/protocol-facts.md §3).
     /// </summary>
     internal static DmRemoval RemoveRecorded(DmControl dm, DeviceNumber device, ulong diskseq, DmNodeOpener? openNode = null)
     {

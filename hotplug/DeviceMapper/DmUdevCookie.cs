@@ -1,7 +1,7 @@
 namespace BlockDiskseq.DeviceMapper;
 
 /// <summary>
-/// libdevmapper's udev cookie (lvm2 libdm/libdevmapper.h; protocol.md §5.5), for legacy kernels only:
+/// libdevmapper's udev cookie (lvm2 libdm/libdevmapper.h; docs/protocol-facts.md §8), for legacy kernels only:
 /// event_nr of DEV_SUSPEND (resume) and DEV_REMOVE reaches udev as DM_COOKIE, and lvm2's rules
 /// (10-dm.rules: `dmsetup udevflags`) turn its upper 16 bits into DM_UDEV_* variables.
 /// We pass flags that keep every rule away (no /dev/mapper link, no blkid, no systemd device unit:

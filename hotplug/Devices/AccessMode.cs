@@ -1,3 +1,4 @@
+using BlockDiskseq.Reporting;
 namespace BlockDiskseq.Devices;
 
 /// <summary>The backend's canonical mode, as Xen's canonicalise_mode (block-common.sh) reduces it.</summary>

@@ -1,4 +1,5 @@
 using System.Text;
+using BlockDiskseq.Reporting;
 
 namespace BlockDiskseq.Devices;
 

@@ -1,4 +1,5 @@
 using BlockDiskseq.Native;
+using BlockDiskseq.Reporting;
 
 namespace BlockDiskseq.Devices;
 
@@ -38,7 +39,7 @@ internal static class Diskseq
     }
 
     /// <summary>
-    /// Exactly what blkback's parser (seed series, protocol.md §3.2) accepts: 1 to 16 hex digits of either
+    /// Exactly what blkback's parser (the series, docs/protocol-facts.md §6) accepts: 1 to 16 hex digits of either
     /// case, the first not '0', nothing else (no sign, prefix, whitespace or newline).
     /// </summary>
     internal static bool TryParse(string? text, out ulong diskseq)

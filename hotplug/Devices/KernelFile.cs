@@ -1,5 +1,6 @@
 using System;
 using System.IO;
+using BlockDiskseq.Reporting;
 
 namespace BlockDiskseq.Devices;
 

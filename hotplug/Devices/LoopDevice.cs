@@ -1,6 +1,7 @@
 using System;
 using System.Runtime.InteropServices;
 using BlockDiskseq.Native;
+using BlockDiskseq.Reporting;
 
 namespace BlockDiskseq.Devices;
 

@@ -1,5 +1,6 @@
 using System;
 using BlockDiskseq.Native;
+using BlockDiskseq.Reporting;
 
 namespace BlockDiskseq.Devices;
 

@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace BlockDiskseq.Native;
 
 // <linux/dm-ioctl.h>, plus the strict ABI of the "Diskseq support in device-mapper" series
-// (dm-devel, 2023-06-24, v2 1-4/4; protocol.md §3.4). Names keep the header's spelling.
+// (dm-devel, 2023-06-24, v2 1-4/4; docs/protocol-facts.md §7). Names keep the header's spelling.
 internal static partial class LibC
 {
     internal const int DM_NAME_LEN = 128;

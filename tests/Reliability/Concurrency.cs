@@ -3,7 +3,7 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using System.Threading;
 using System.Threading.Tasks;
-using BlockDiskseq.Tests.Blkback;
+using BlockDiskseq.TestSupport;
 
 namespace BlockDiskseq.Reliability;
 

@@ -2,6 +2,7 @@ using System.Linq;
 using System.Runtime.InteropServices;
 using BlockDiskseq.Devices;
 using BlockDiskseq.Native;
+using BlockDiskseq.Sharing;
 using BlockDiskseq.Tests.Integration;
 
 namespace BlockDiskseq.Reliability;

@@ -1,5 +1,5 @@
 using System;
-using BlockDiskseq.Tests.Blkback;
+using BlockDiskseq.TestSupport;
 using BlockDiskseq.Tests.Integration;
 
 namespace BlockDiskseq.Reliability;

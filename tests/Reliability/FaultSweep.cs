@@ -24,7 +24,7 @@ internal sealed partial class FaultSweep(Lab lab, Random random)
     /// <summary>Syscalls not worth a fault: the exec strace itself makes, and the calls that cannot fail back to us.</summary>
     private static readonly HashSet<string> Skipped = ["execve", "exit", "exit_group", "rt_sigreturn"];
 
-    /// <summary>Main's first system call: StandardFds.Repair checks fd 0 (hotplug/StandardFds.cs).</summary>
+    /// <summary>Main's first system call: StandardFds.Repair checks fd 0 (hotplug/Cli/StandardFds.cs).</summary>
     private const string MainStarts = "fcntl(0, F_GETFD";
 
     [GeneratedRegex(@"^(\d+)\s+([a-z0-9_]+)\(")]

@@ -3,7 +3,7 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
 using System.Threading;
-using BlockDiskseq.Tests.Blkback;
+using BlockDiskseq.TestSupport;
 using BlockDiskseq.Tests.Integration;
 using TestXenstored;
 

@@ -1,7 +1,7 @@
 using System;
 using System.Linq;
 using System.Threading;
-using BlockDiskseq.Tests.Blkback;
+using BlockDiskseq.TestSupport;
 
 namespace BlockDiskseq.Reliability;
 

@@ -2,6 +2,7 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using System.Linq;
 using BlockDiskseq.Devices;
+using BlockDiskseq.Sharing;
 using BlockDiskseq.Tests.Integration;
 
 namespace BlockDiskseq.Reliability;

@@ -1,7 +1,7 @@
 using BlockDiskseq.DeviceMapper;
 using BlockDiskseq.Devices;
 using BlockDiskseq.Native;
-using BlockDiskseq.Tests.Devices;
+using BlockDiskseq.TestSupport;
 using Xunit;
 
 namespace BlockDiskseq.Tests.DeviceMapper;

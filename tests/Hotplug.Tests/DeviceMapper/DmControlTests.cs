@@ -2,6 +2,7 @@ using System.Linq;
 using BlockDiskseq.DeviceMapper;
 using BlockDiskseq.Devices;
 using BlockDiskseq.Native;
+using BlockDiskseq.Reporting;
 using Xunit;
 
 namespace BlockDiskseq.Tests.DeviceMapper;

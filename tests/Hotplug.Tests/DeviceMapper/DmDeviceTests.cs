@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using BlockDiskseq.DeviceMapper;
 using BlockDiskseq.Devices;
 using BlockDiskseq.Native;
+using BlockDiskseq.Reporting;
 using Xunit;
 
 namespace BlockDiskseq.Tests.DeviceMapper;

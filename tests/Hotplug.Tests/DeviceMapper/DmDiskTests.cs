@@ -3,7 +3,8 @@ using System.Linq;
 using BlockDiskseq.DeviceMapper;
 using BlockDiskseq.Devices;
 using BlockDiskseq.Native;
-using BlockDiskseq.Tests.Devices;
+using BlockDiskseq.Reporting;
+using BlockDiskseq.TestSupport;
 using Xunit;
 
 namespace BlockDiskseq.Tests.DeviceMapper;

@@ -4,6 +4,7 @@ using System.Collections.Generic;
 using System.Text;
 using BlockDiskseq.DeviceMapper;
 using BlockDiskseq.Devices;
+using BlockDiskseq.Reporting;
 using Xunit;
 
 namespace BlockDiskseq.Tests.DeviceMapper;

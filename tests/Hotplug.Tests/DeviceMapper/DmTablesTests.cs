@@ -1,5 +1,6 @@
 using BlockDiskseq.DeviceMapper;
 using BlockDiskseq.Devices;
+using BlockDiskseq.Reporting;
 using Xunit;
 
 namespace BlockDiskseq.Tests.DeviceMapper;

@@ -3,6 +3,7 @@ using System.Buffers.Binary;
 using System.Collections.Generic;
 using System.Linq;
 using System.Text;
+using BlockDiskseq.Devices;
 
 namespace BlockDiskseq.Tests.DeviceMapper;
 

@@ -1,5 +1,7 @@
 using System.IO;
 using BlockDiskseq.Devices;
+using BlockDiskseq.Reporting;
+using BlockDiskseq.TestSupport;
 using Xunit;
 
 namespace BlockDiskseq.Tests.Devices;

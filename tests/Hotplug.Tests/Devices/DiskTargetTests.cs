@@ -1,4 +1,5 @@
 using BlockDiskseq.Devices;
+using BlockDiskseq.Reporting;
 using Xunit;
 
 namespace BlockDiskseq.Tests.Devices;

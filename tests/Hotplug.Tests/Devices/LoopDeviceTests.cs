@@ -7,6 +7,8 @@ using System.Threading;
 using System.Threading.Tasks;
 using BlockDiskseq.Devices;
 using BlockDiskseq.Native;
+using BlockDiskseq.Reporting;
+using BlockDiskseq.TestSupport;
 using Xunit;
 using Xunit.Abstractions;
 

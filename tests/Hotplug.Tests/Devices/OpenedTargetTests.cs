@@ -4,6 +4,8 @@ using System.Net.Sockets;
 using System.Threading.Tasks;
 using BlockDiskseq.Devices;
 using BlockDiskseq.Native;
+using BlockDiskseq.Reporting;
+using BlockDiskseq.TestSupport;
 using Xunit;
 
 namespace BlockDiskseq.Tests.Devices;

@@ -1,7 +1,7 @@
 using System;
 using System.IO;
 using BlockDiskseq.Devices;
-using BlockDiskseq.Tests.Blkback;
+using BlockDiskseq.TestSupport;
 using Xunit;
 
 namespace BlockDiskseq.Tests.Integration;
@@ -50,7 +50,7 @@ public sealed class AddRemoveTests : IDisposable
     }
 
     /// <summary>
-    /// The Xenstore round trips one add and one remove make, at most (the tuning of issue 6; each costs a
+    /// The Xenstore round trips one add and one remove make, at most (the tuning in docs/benchmarks.md; each costs a
     /// request to xenstored and, once a watch is set, a hand-off through libxenstore's reader thread). add:
     /// 8 reads (physical-device, state, type, frontend-id, params, mode, opened, blkback's error), the
     /// 12-request transaction, 2 watches, then one read per node an event names: state and opened for the

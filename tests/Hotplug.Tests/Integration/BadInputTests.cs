@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Net.Sockets;
+using BlockDiskseq.TestSupport;
 using TestXenstored;
 using Xunit;
 using Xunit.Abstractions;
@@ -9,7 +10,7 @@ using Xunit.Abstractions;
 namespace BlockDiskseq.Tests.Integration;
 
 /// <summary>
-/// Bad input of every kind libxl, a person or a broken host can produce (issue 3's list and more). Each
+/// Bad input of every kind libxl, a person or a broken host can produce. Each
 /// must fail with exit 1 (never 134), one clear line in hotplug-error and hotplug-status = error (busy for
 /// sharing), and leave no loop device bound to the image.
 /// </summary>
@@ -146,7 +147,7 @@ public sealed class BadInputTests : IDisposable
     private string MakeFifo()
     {
         string path = Path.Combine(world.Root, "fifo");
-        Assert.Equal(0, Devices.TestNative.mkfifo(path, 0x180 /* 0600 */));
+        Assert.Equal(0, TestNative.mkfifo(path, 0x180 /* 0600 */));
         return path;
     }
 

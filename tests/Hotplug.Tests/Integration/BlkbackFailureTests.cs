@@ -1,7 +1,7 @@
 using System;
 using System.Diagnostics;
 using System.Threading;
-using BlockDiskseq.Tests.Blkback;
+using BlockDiskseq.TestSupport;
 using Xunit;
 
 namespace BlockDiskseq.Tests.Integration;
@@ -34,8 +34,8 @@ public sealed class BlkbackFailureTests : IDisposable
         TestImage image = world.Image();
         TestBackend be = world.Backend(25, 51712, image.Path);
         var env = world.LibxlEnvironment(be);
-        env[BlockDiskseq.Flow.TestHooks.GateVariable] = BlockDiskseq.Flow.TestHooks.GateValue;
-        env[BlockDiskseq.Flow.TestHooks.DiskseqOffsetVariable] = "1";
+        env[BlockDiskseq.Cli.TestHooks.GateVariable] = BlockDiskseq.Cli.TestHooks.GateValue;
+        env[BlockDiskseq.Cli.TestHooks.DiskseqOffsetVariable] = "1";
 
         HotplugResult add = world.Run(["add"], env);
 

@@ -1,7 +1,7 @@
 using System;
 using System.IO;
 using BlockDiskseq.Devices;
-using BlockDiskseq.Tests.Blkback;
+using BlockDiskseq.TestSupport;
 using Xunit;
 
 namespace BlockDiskseq.Tests.Integration;
@@ -74,7 +74,7 @@ public sealed class BlockDeviceTests : IDisposable
         // Another inode of the same device (as a /dev/mapper node made without udev would be): the lock
         // must be the device's, not the node's.
         string node = Path.Combine(world.Root, "same-device");
-        Assert.Equal(0, Devices.TestNative.mknod(node, Native.LibC.S_IFBLK | 0x180, device.Device.ToDevT()));
+        Assert.Equal(0, TestNative.mknod(node, BlockDiskseq.Native.LibC.S_IFBLK | 0x180, device.Device.ToDevT()));
         TestBackend first = world.Backend(8, 51712, device.Path);
         TestBackend second = world.Backend(9, 51712, node);
         using var a = world.Start(["add"], world.LibxlEnvironment(first));

@@ -1,5 +1,6 @@
 using System;
 using System.Threading;
+using BlockDiskseq.TestSupport;
 using Xunit;
 
 namespace BlockDiskseq.Tests.Integration;

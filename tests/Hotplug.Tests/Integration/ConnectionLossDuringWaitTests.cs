@@ -1,5 +1,5 @@
 using System;
-using BlockDiskseq.Tests.Blkback;
+using BlockDiskseq.TestSupport;
 using TestXenstored;
 using Xunit;
 

@@ -1,5 +1,6 @@
 using System;
 using System.IO;
+using BlockDiskseq.TestSupport;
 using Xunit;
 
 namespace BlockDiskseq.Tests.Integration;
@@ -21,7 +22,7 @@ public sealed class DeviceMapperFormTests : IDisposable
 
     private static bool OpensDeviceMapperControl()
     {
-        using Native.SafeFd fd = Native.LibC.open("/dev/mapper/control", Native.LibC.O_RDWR | Native.LibC.O_CLOEXEC, 0);
+        using BlockDiskseq.Native.SafeFd fd = BlockDiskseq.Native.LibC.open("/dev/mapper/control", BlockDiskseq.Native.LibC.O_RDWR | BlockDiskseq.Native.LibC.O_CLOEXEC, 0);
         return !fd.IsInvalid;
     }
 

@@ -5,7 +5,8 @@ using System.IO;
 using System.Linq;
 using System.Threading;
 using BlockDiskseq.Devices;
-using BlockDiskseq.Tests.Blkback;
+using BlockDiskseq.Sharing;
+using BlockDiskseq.TestSupport;
 using TestXenstored;
 
 namespace BlockDiskseq.Tests.Integration;
@@ -56,7 +57,7 @@ internal sealed class HotplugHarness : IDisposable
         return be;
     }
 
-    /// <summary>The environment libxl gives a vbd script (protocol.md 1.3) pointed at this test's world.</summary>
+    /// <summary>The environment libxl gives a vbd script (docs/protocol-facts.md §1) pointed at this test's world.</summary>
     public Dictionary<string, string?> LibxlEnvironment(TestBackend? be) => new()
     {
         ["XENBUS_PATH"] = be?.Relative,

@@ -2,14 +2,14 @@ using System;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.Globalization;
-using BlockDiskseq.Tests.Blkback;
+using BlockDiskseq.TestSupport;
 using Xunit;
 using Xunit.Abstractions;
 
 namespace BlockDiskseq.Tests.Integration;
 
 /// <summary>
-/// libxl SIGKILLs a script that overruns (protocol.md 1.5). Killed at any instant, add must leave nothing
+/// libxl SIGKILLs a script that overruns (docs/protocol-facts.md §1). Killed at any instant, add must leave nothing
 /// that outlives the teardown: its loop device is delete-on-close and our fd is the only reference until
 /// blkback holds it, and blkback's reference ends with the device. tests/soak/kill-add runs many more trials.
 /// </summary>

@@ -2,11 +2,12 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Xml.Linq;
+using BlockDiskseq.TestSupport;
 using Xunit;
 
 namespace BlockDiskseq.Tests.Integration;
 
-/// <summary>The shipped file itself: issue 2's one ELF of at most 2 MiB, and what it says it is.</summary>
+/// <summary>The shipped file itself: one ELF of at most 2 MiB, and what it says it is.</summary>
 [Collection(LoopDeviceCollection.Name)]
 public sealed class PublishedBinaryTests : System.IDisposable
 {

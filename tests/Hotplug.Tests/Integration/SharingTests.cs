@@ -2,11 +2,14 @@ using System;
 using System.Diagnostics;
 using System.IO;
 using BlockDiskseq.Devices;
+using BlockDiskseq.Sharing;
+using BlockDiskseq.TestSupport;
+using BlockDiskseq.Tests.DeviceMapper;
 using Xunit;
 
 namespace BlockDiskseq.Tests.Integration;
 
-/// <summary>Xen's sharing checks (protocol.md 2.4), with per-image locking instead of one global lock.</summary>
+/// <summary>Xen's sharing checks (docs/protocol-facts.md §4), with per-image locking instead of one global lock.</summary>
 [Collection(LoopDeviceCollection.Name)]
 public sealed class SharingTests : IDisposable
 {

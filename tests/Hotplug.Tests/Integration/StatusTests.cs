@@ -1,4 +1,5 @@
 using System;
+using BlockDiskseq.TestSupport;
 using Xunit;
 
 namespace BlockDiskseq.Tests.Integration;
@@ -44,7 +45,7 @@ public sealed class StatusTests : IDisposable
     {
         TestImage image = world.Image();
         TestBackend first = world.Backend(61, 51712, image.Path, "r");
-        TestBackend second = world.Backend(62, 51728, image.Path, "r", Blkback.BlkbackFlavour.Mainline);
+        TestBackend second = world.Backend(62, 51728, image.Path, "r", BlkbackFlavour.Mainline);
         world.Succeed(second, "add");
 
         HotplugResult status = world.Run(["status"], world.LibxlEnvironment(null));

@@ -1,5 +1,6 @@
 using System.IO;
 using BlockDiskseq.Devices;
+using BlockDiskseq.Sharing;
 
 namespace BlockDiskseq.Tests.Integration;
 

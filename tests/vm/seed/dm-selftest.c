@@ -1,6 +1,6 @@
 /*
  * dm-selftest: checks the strict device-mapper ioctl ABI of the seed dm-mod.ko
- * (patches/dm-ioctl-strict.patch, protocol.md §3.4) and that the legacy ABI is
+ * (patches/dm-ioctl-strict.patch, docs/protocol-facts.md §7) and that the legacy ABI is
  * unchanged.  Runs as /init's child inside the throwaway VM that
  * tests/vm/seed/dm-selftest boots; built statically by tests/vm/seed/build
  * against the patched <linux/dm-ioctl.h>.  A test tool, never shipped.

@@ -1,0 +1,118 @@
+using BlockDiskseq.Cli;
+using BlockDiskseq.Disk;
+using BlockDiskseq.Reporting;
+using XenstoreInterop;
+
+namespace BlockDiskseq.Backend;
+
+/// <summary>
+/// What add notes beside the device: the wait path it took (BlkbackWait.Path) and the test hook's diskseq
+/// offset (0 outside the lab's refusal scenario).
+/// </summary>
+internal readonly record struct ExportNotes(string WaitPath, ulong DiskseqTestOffset);
+
+/// <summary>The nodes add writes for blkback and for remove: written in one transaction, removed in order.</summary>
+internal static class ExportNodes
+{
+    internal static string RecordNode(BackendPath be) => OwnNode(be, BackendNodes.Layers);
+
+    /// <summary>A node in our own directory under the backend (the record, the wait path, the dm ABI).</summary>
+    internal static string OwnNode(BackendPath be, string key) => BackendNodes.Path(be.Path, BackendNodes.OwnDirectory, key);
+
+    /// <summary>The backend left InitWait (or never reached it); null means the state node is gone.</summary>
+    internal static HotplugFailure NotInitWait(string? state) => new(state switch
+    {
+        "5" or "6" => $"backend state is {state}: the toolstack is tearing the device down",
+        null => "backend state is missing: the toolstack removed the device",
+        _ => $"backend state is {Sanitise.Quote(state)}, not 2 (InitWait): blkback is not waiting for a device",
+    });
+
+    /// <summary>
+    /// One transaction, so blkback's watch on physical-device always finds diskseq beside it (docs/protocol-facts.md §6)
+    /// and remove always finds our record: all of it or none. The state re-check inside it closes the race
+    /// with a toolstack that gave up on us (Xen's block re-checks state under its lock for the same reason).
+    /// </summary>
+    internal static void Write(Xenstore xs, BackendPath be, ExportedDevice export, ExportNotes notes)
+    {
+        ulong diskseq = export.Diskseq + notes.DiskseqTestOffset;
+        if (notes.DiskseqTestOffset != 0)
+            Log.Warning($"test hook {TestHooks.DiskseqOffsetVariable}: writing diskseq {Devices.Diskseq.Format(diskseq)} "
+                + $"for {export}: a diskseq-checking blkback must refuse it");
+        Transact(xs, be, export, notes.WaitPath, diskseq);
+    }
+
+    private static void Transact(Xenstore xs, BackendPath be, ExportedDevice export, string waitPath, ulong diskseq) => xs.Transact(tx =>
+    {
+        string? state = xs.TryRead(be.Node(BackendNodes.State), tx);
+        if (state != AddRequest.InitWait)
+            throw NotInitWait(state);
+        if (xs.TryRead(be.Node(BackendNodes.PhysicalDevice), tx) is string other)
+            throw new AddedMeanwhile($"physical-device became '{Sanitise.Line(other)}' while adding: another add ran for {be.Path}");
+        xs.Write(be.Node(BackendNodes.Diskseq), Devices.Diskseq.Format(diskseq), tx);
+        xs.Write(be.Node(BackendNodes.PhysicalDevice), export.Device.ToString(), tx);
+        xs.Write(be.Node(BackendNodes.PhysicalDevicePath), export.Path, tx);
+        if (export.LoopPath is string loopPath)
+            xs.Write(be.Node(BackendNodes.LoopNode), loopPath, tx);
+        xs.Write(RecordNode(be), export.Record.ToString(), tx);
+        xs.Write(OwnNode(be, BackendNodes.WaitPath), waitPath, tx);
+        if (export.DmAbi is string abi)
+            xs.Write(OwnNode(be, BackendNodes.DmAbi), abi, tx);
+        xs.Write(be.Node(BackendNodes.HotplugStatus), BackendNodes.StatusConnected, tx);
+        xs.Delete(be.Node(BackendNodes.HotplugError), tx); // a stale one from an earlier failed add
+    });
+
+    /// <summary>physical-device written by us: our record (same transaction) is there and names that device.</summary>
+    internal static bool IsOurs(string physicalDevice, string? recordText)
+        => DiskseqRecord.TryParse(recordText, out DiskseqRecord record)
+           && (record.Top is not CreatedLayer top || top.Device.ToString() == physicalDevice);
+
+    /// <summary>
+    /// Removes what Write wrote except the record. physical-device goes first: it is the node blkback
+    /// watches, and without it a stale diskseq means nothing (qubes-block: "order matters here").
+    /// Missing nodes are fine: remove may run twice, or after a failed add.
+    /// </summary>
+    internal static void Forget(Xenstore xs, BackendPath be)
+    {
+        foreach (string key in ForgottenKeys)
+            xs.Delete(be.Node(key));
+        Log.Step($"deleted {string.Join(", ", ForgottenKeys)}");
+    }
+
+    private static readonly string[] ForgottenKeys =
+        [BackendNodes.PhysicalDevice, BackendNodes.Diskseq, BackendNodes.PhysicalDevicePath, BackendNodes.LoopNode];
+
+    /// <summary>
+    /// After a failed add: leave no half-exported device behind. If the connection is what failed (xenstored
+    /// restarted or dropped us: libxenstore then fails every request on it), one fresh connection is tried,
+    /// as for hotplug-error (HotplugRun); without it the nodes would name a device that goes with us
+    /// (docs/reliability.md). Best effort: the add fails anyway.
+    /// </summary>
+    internal static void Undo(Xenstore xs, BackendPath be)
+    {
+        try
+        {
+            try
+            {
+                UndoOn(xs, be);
+                return;
+            }
+            catch (XenstoreException e)
+            {
+                Log.Step($"undoing the exported nodes: {e.Message}; trying a new connection");
+            }
+            using Xenstore fresh = Xenstore.Open();
+            UndoOn(fresh, be);
+        }
+        catch (XenstoreException e)
+        {
+            // The failure being reported matters more; remove, which libxl runs after a failed add, retries.
+            Log.Warning($"undoing the exported nodes: {e.Message}, ignoring");
+        }
+    }
+
+    private static void UndoOn(Xenstore xs, BackendPath be)
+    {
+        Forget(xs, be);
+        xs.Delete(BackendNodes.Path(be.Path, BackendNodes.OwnDirectory));
+    }
+}

@@ -1,0 +1,142 @@
+using System;
+using BlockDiskseq.Backend;
+using BlockDiskseq.Cli;
+using BlockDiskseq.Devices;
+using BlockDiskseq.Reporting;
+using XenstoreInterop;
+
+namespace BlockDiskseq.Blkback;
+
+/// <summary>
+/// Waits until xen-blkback holds the device we exported, so our fd (the only other reference to a
+/// delete-on-close loop device) can go. Two kinds of kernel:
+/// - with the seed series' blkback patch, blkback writes opened=0 at probe (before libxl runs us) and
+///   opened=1 once it holds the device (docs/protocol-facts.md §6): watch it;
+/// - mainline has no such node; blkback creates the sysfs attribute
+///   bus/xen-backend/devices/vbd-DOMID-DEVID/physical_device right after opening (docs/protocol-facts.md §5): poll for it.
+/// Either way the backend moving to Closing/Closed, or blkback's error node appearing, means it failed.
+/// The watches go on after our transaction, not before: every condition is a state that is read again
+/// after its watch exists (each watch fires once when set), so nothing can slip between the write and the
+/// wait, and the requests before it don't pay for libxenstore's reader thread, which the first watch starts.
+/// </summary>
+internal sealed class BlkbackWait
+{
+    private const string Token = "block-diskseq";
+    /// <summary>The values of BackendNodes.WaitPath: which signal add waited for.</summary>
+    internal const string OpenedPath = "opened";
+    internal const string SysfsPath = "sysfs";
+    internal const string NoWaitPath = "none";
+    /// <summary>
+    /// Mainline polling: the first check comes 1 ms after the write (blkback opens in its watch callback,
+    /// usually within a millisecond), then the interval doubles up to 16 ms, so a slow open is seen at most
+    /// 16 ms late and a 30 s deadline costs about 1,900 stat calls at worst.
+    /// </summary>
+    private static readonly TimeSpan FirstPoll = TimeSpan.FromMilliseconds(1);
+    private static readonly TimeSpan LongestPoll = TimeSpan.FromMilliseconds(16);
+
+    private readonly BackendPath be;
+    private readonly string? blkbackErrorBefore;
+    /// <summary>null on a series kernel (we watch opened), else the sysfs attribute to wait for.</summary>
+    private readonly string? sysfsAttribute;
+
+    /// <summary>OpenedPath (series blkback) or SysfsPath (mainline).</summary>
+    public string Path => sysfsAttribute is null ? OpenedPath : SysfsPath;
+
+    private BlkbackWait(BackendPath be, string? blkbackErrorBefore, string? sysfsAttribute)
+    {
+        this.be = be;
+        this.blkbackErrorBefore = blkbackErrorBefore;
+        this.sysfsAttribute = sysfsAttribute;
+    }
+
+    /// <summary>Picks the wait path from what add read before exporting anything: an opened node or none.</summary>
+    internal static BlkbackWait For(BackendPath be, AddRequest request, Settings settings)
+    {
+        if (request.Opened is not (null or "0"))
+        {
+            string message = $"{be.Node(BackendNodes.Opened)} is {Sanitise.Quote(request.Opened)} before "
+                + "physical-device was written; expected '0' (or no node on kernels without the diskseq series)";
+            // blkback writes 1 only once it holds a device: another add may have exported one since Add.Run first looked.
+            throw request.Opened == "1" ? new AddedMeanwhile(message) : new HotplugFailure(message);
+        }
+        bool series = request.Opened == "0";
+        string? sysfs = series ? null : settings.BlkbackPhysicalDeviceAttribute(be);
+        Log.Step(series ? "wait path: opened (blkback writes the opened node: watching it)"
+            : $"wait path: sysfs (no opened node, mainline blkback: polling {sysfs})");
+        return new BlkbackWait(be, request.BlkbackError, sysfs);
+    }
+
+    /// <summary>
+    /// Returns once blkback holds <paramref name="device"/>; throws HotplugFailure otherwise. Two watches: the
+    /// backend directory (state and opened) and blkback's error node. A node is read only when an event names
+    /// it (or the directory itself: the first event, or the directory going away), so blkback's other writes
+    /// under the backend cost nothing.
+    /// </summary>
+    internal void UntilHeld(Xenstore xs, DeviceNumber device, Deadline deadline)
+    {
+        xs.Watch(be.Path, Token);
+        xs.Watch(be.BlkbackErrorNode, Token);
+        var nodes = new WatchedNodes(be, sysfsAttribute is null);
+        TimeSpan poll = FirstPoll;
+        while (true)
+        {
+            TimeSpan wake = sysfsAttribute is null ? deadline.Remaining : Min(poll, deadline.Remaining);
+            // Everything already queued is taken at once, so a burst of events costs one read per node.
+            for (XenstoreWatchEvent? e = xs.WaitForWatchEvent(wake); e is not null; e = xs.WaitForWatchEvent(TimeSpan.Zero))
+                nodes.Changed(e.Value.Path);
+            nodes.ReadStale(xs);
+            if (IsHeld(nodes.Opened, device))
+                return;
+            CheckNotFailed(xs, nodes);
+            if (deadline.Passed)
+                throw new HotplugFailure($"blkback did not open {device} within {deadline.Limit.TotalSeconds:0.###} s "
+                    + $"(waited for {(sysfsAttribute is null ? be.Node(BackendNodes.Opened) + " = 1" : sysfsAttribute)})");
+            poll = Min(poll * 2, LongestPoll);
+        }
+    }
+
+    private bool IsHeld(WatchedNode opened, DeviceNumber device)
+    {
+        if (sysfsAttribute is null)
+        {
+            if (!opened.Known || opened.Value is "0")
+                return false;
+            if (opened.Value is "1")
+                return true;
+            throw new HotplugFailure($"{opened.Path} became {Sanitise.Quote(opened.Value)} while waiting for blkback");
+        }
+        string? attribute = KernelFile.TryReadText(sysfsAttribute)?.TrimEnd('\n');
+        if (attribute is null)
+            return false;
+        if (attribute != device.ToString())
+            throw new HotplugFailure($"blkback opened {Sanitise.Line(attribute)} ({sysfsAttribute}), not {device}");
+        return true;
+    }
+
+    /// <summary>
+    /// The error node before the state. xenbus_dev_fatal writes the error before it switches to Closing, so
+    /// the error node read after a Closing state always shows blkback's reason, even when the event that
+    /// names the error node is still queued.
+    /// </summary>
+    private void CheckNotFailed(Xenstore xs, WatchedNodes nodes)
+    {
+        bool closing = nodes.State is { Known: true, Value: null or "5" or "6" };
+        if (closing)
+            nodes.Error.Read(xs);
+        if (nodes.Error.Value is string error && error != blkbackErrorBefore)
+            throw new HotplugFailure($"blkback failed to open the device: {be.BlkbackErrorNode}: {Sanitise.Line(error)}"
+                + (sysfsAttribute is null && error.StartsWith(NoSuchDeviceError, StringComparison.Ordinal)
+                    ? " (a diskseq-checking blkback: the device it opened did not carry the diskseq we wrote)" : ""));
+        if (closing)
+            throw new HotplugFailure($"backend state became {nodes.State.Value ?? "missing"} before blkback opened the device: "
+                + "the toolstack is tearing it down");
+    }
+
+    /// <summary>
+    /// ENODEV as xenbus_dev_fatal formats it ("19 creating vbd structure"): the series' blkback answers a
+    /// diskseq mismatch with it (docs/protocol-facts.md §6); mainline uses it only for a device with no disk.
+    /// </summary>
+    private const string NoSuchDeviceError = "19 ";
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+}

@@ -1,9 +1,0 @@
-using System;
-
-namespace BlockDiskseq.Flow;
-
-/// <summary>A bad command line or environment knob: exit 64 (EX_USAGE) with the usage text.</summary>
-internal sealed class UsageException : Exception
-{
-    public UsageException(string message) : base(message) { }
-}

@@ -1,0 +1,102 @@
+using System;
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Threading;
+using BlockDiskseq.Devices;
+using BlockDiskseq.Native;
+using BlockDiskseq.Reporting;
+
+namespace BlockDiskseq.Sharing;
+
+/// <summary>
+/// An exclusive flock on a lock file named after one backing object (st_dev, st_ino), so only scripts
+/// working on the same file or device wait for each other, unlike Xen's single global "block" lock.
+/// The flow holds it across the sharing check and the Xenstore publish, then disposes it.
+/// </summary>
+internal sealed class BackingLock : IDisposable
+{
+    internal const string RunDirVariable = "BLOCK_DISKSEQ_RUNDIR";
+    internal const string DefaultRunDir = "/run/block-diskseq";
+
+    // flock has no timeout, so Acquire polls with LOCK_NB: 1 ms, doubling up to 50 ms between attempts.
+    // A holder keeps the lock for milliseconds (a scan and one transaction), so most waits end in a few
+    // polls; the caller's timeout bounds the total.
+    private static readonly TimeSpan FirstPollInterval = TimeSpan.FromMilliseconds(1);
+    private static readonly TimeSpan MaxPollInterval = TimeSpan.FromMilliseconds(50);
+
+    public string Path { get; }
+    private readonly SafeFd fd;
+
+    private BackingLock(string path, SafeFd fd)
+    {
+        Path = path;
+        this.fd = fd;
+    }
+
+    internal static string RunDir
+        => Environment.GetEnvironmentVariable(RunDirVariable) is { Length: > 0 } dir ? dir.TrimEnd('/') : DefaultRunDir;
+
+    /// <summary>
+    /// Lock files are never deleted. Deleting one while another process has it open and waits in flock
+    /// lets that process lock the unlinked inode while a third creates and locks a new file: two holders.
+    /// Xen's locking.sh deletes and therefore needs its stat-compare retry loop (with-lock-ex); keeping the
+    /// files needs none. They are empty, one per backing object ever used, and /run is emptied at boot.
+    /// </summary>
+    public static BackingLock Acquire(ulong stDev, ulong stIno, TimeSpan timeout)
+        => Acquire(RunDir, stDev, stIno, timeout);
+
+    /// <summary>The same in a given directory (tests run in parallel and must not share the environment).</summary>
+    internal static BackingLock Acquire(string dir, ulong stDev, ulong stIno, TimeSpan timeout)
+    {
+        string name = $"{DeviceNumber.FromDevT(stDev)}-{stIno:x}.lock";
+        string path = $"{dir}/{name}";
+        using SafeFd dirFd = OpenRunDir(dir);
+        SafeFd fd = NativeException.Check(
+            LibC.openat(dirFd, name, LibC.O_RDWR | LibC.O_CREAT | LibC.O_CLOEXEC | LibC.O_NOCTTY | LibC.O_NOFOLLOW, 0x180 /* 0600 */),
+            "open", path);
+        try
+        {
+            WaitForLock(fd, path, timeout);
+            return new BackingLock(path, fd);
+        }
+        catch
+        {
+            fd.Dispose();
+            throw;
+        }
+    }
+
+    // The directory is created 0700 by root on first use; O_NOFOLLOW refuses a symlink planted in its place.
+    private static SafeFd OpenRunDir(string dir)
+    {
+        if (LibC.mkdir(dir, 0x1c0 /* 0700 */) == -1)
+        {
+            int errno = Marshal.GetLastPInvokeError();
+            if (errno != LibC.EEXIST)
+                throw new NativeException("mkdir", dir, errno);
+        }
+        return NativeException.Check(
+            LibC.open(dir, LibC.O_RDONLY | LibC.O_DIRECTORY | LibC.O_NOFOLLOW | LibC.O_CLOEXEC, 0), "open", dir);
+    }
+
+    private static void WaitForLock(SafeFd fd, string path, TimeSpan timeout)
+    {
+        long start = Stopwatch.GetTimestamp();
+        TimeSpan interval = FirstPollInterval;
+        while (LibC.flock(fd, LibC.LOCK_EX | LibC.LOCK_NB) == -1)
+        {
+            int errno = Marshal.GetLastPInvokeError();
+            if (errno != LibC.EAGAIN && errno != LibC.EINTR)
+                throw new NativeException("flock(LOCK_EX)", path, errno);
+            TimeSpan left = timeout - Stopwatch.GetElapsedTime(start);
+            if (left <= TimeSpan.Zero)
+                throw new HotplugFailure(
+                    $"timed out after {timeout.TotalSeconds:0.###} s waiting for {path}: another hotplug script is using the same backing object");
+            Thread.Sleep(interval < left ? interval : left);
+            interval = interval * 2 < MaxPollInterval ? interval * 2 : MaxPollInterval;
+        }
+    }
+
+    /// <summary>Closing the only fd to the lock file's open file description releases the flock.</summary>
+    public void Dispose() => fd.Dispose();
+}

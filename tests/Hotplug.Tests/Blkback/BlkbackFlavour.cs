@@ -1,9 +1,0 @@
-namespace BlockDiskseq.Tests.Blkback;
-
-public enum BlkbackFlavour
-{
-    /// <summary>Blkback with the diskseq series (protocol.md 3.2-3.3): opened=0 at probe, 1 once it holds the device.</summary>
-    Series,
-    /// <summary>Mainline blkback: no opened node; the sysfs attribute physical_device appears once it holds the device.</summary>
-    Mainline,
-}

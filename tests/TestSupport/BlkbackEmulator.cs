@@ -1,0 +1,185 @@
+using System;
+using System.Globalization;
+using System.IO;
+using System.Runtime.InteropServices;
+using System.Threading;
+using BlockDiskseq.Devices;
+using BlockDiskseq.Native;
+using TestXenstored;
+
+namespace BlockDiskseq.TestSupport;
+
+/// <summary>
+/// Plays xen-blkback for one vbd backend on the test Xenstore server, with real block devices
+/// (drivers/block/xen-blkback/xenbus.c, docs/protocol-facts.md §5, §6):
+/// - probe: writes opened=0 (series flavour only), then state=2 (InitWait);
+/// - on physical-device: opens the device by its number (a node made with mknod, as blkdev_get_by_dev
+///   needs no path), compares BLKGETDISKSEQ with the diskseq node (the series' check; a mismatch is
+///   xenbus_dev_fatal: the error node, then state 5), holds the fd, then writes opened=1 (series) or
+///   creates the sysfs attribute bus/xen-backend/devices/vbd-D-N/physical_device (mainline);
+/// - on state 5 or 6 (the toolstack tears down): drops the device, as xen_vbd_free does.
+/// </summary>
+internal sealed class BlkbackEmulator : IDisposable
+{
+    private const int ENODEV = 19;
+    private const int ENOENT = 2;
+
+    private readonly XenstoreServer server;
+    private readonly string backend;          // absolute: /local/domain/0/backend/vbd/D/N
+    private readonly string errorNode;        // /local/domain/0/error/backend/vbd/D/N/error
+    private readonly string sysfsAttribute;   // <root>/bus/xen-backend/devices/vbd-D-N/physical_device
+    private readonly string nodeDirectory;
+    private readonly IDisposable subscription;
+    private readonly Lock gate = new();
+    private SafeFd? held;
+    private bool failed;
+
+    public BlkbackFlavour Flavour { get; }
+    /// <summary>Fault: never open the device (a blkback that hangs); tests then play the toolstack.</summary>
+    public bool Stall { get; set; }
+    /// <summary>Fault: act as if the device's diskseq differed from the node (a device freed and reused).</summary>
+    public bool ReportDiskseqMismatch { get; set; }
+    /// <summary>The device held now, if any.</summary>
+    public DeviceNumber? HeldDevice { get; private set; }
+    /// <summary>How many times a device was opened and held.</summary>
+    public int OpenCount { get; private set; }
+    /// <summary>An exception thrown while reacting to a change (a bug in the emulator or the test).</summary>
+    public Exception? Error { get; private set; }
+
+    public BlkbackEmulator(XenstoreServer server, uint frontendId, uint deviceId, BlkbackFlavour flavour, string sysfsRoot)
+    {
+        this.server = server;
+        Flavour = flavour;
+        backend = $"/local/domain/0/backend/vbd/{frontendId}/{deviceId}";
+        errorNode = $"/local/domain/0/error/backend/vbd/{frontendId}/{deviceId}/error";
+        sysfsAttribute = Path.Combine(sysfsRoot, "bus", "xen-backend", "devices", $"vbd-{frontendId}-{deviceId}", "physical_device");
+        nodeDirectory = Directory.CreateTempSubdirectory("blkback-nodes-").FullName;
+        if (flavour == BlkbackFlavour.Series)
+            server.Write($"{backend}/opened", "0");
+        subscription = server.OnChange(backend, _ => OnBackendChanged());
+        server.Write($"{backend}/state", "2");
+    }
+
+    /// <summary>Waits (bounded) until the emulator holds a device; false on timeout.</summary>
+    public bool WaitUntilHeld(TimeSpan timeout) => SpinWait.SpinUntil(() => HeldDevice is not null, timeout);
+
+    /// <summary>The toolstack's teardown (libxl: state 5, blkback closes, state 6), synchronously.</summary>
+    public void Shutdown()
+    {
+        server.Write($"{backend}/online", "0");
+        server.Write($"{backend}/state", "5");
+        Release();
+        server.Write($"{backend}/state", "6");
+    }
+
+    private void OnBackendChanged()
+    {
+        try
+        {
+            React();
+        }
+        catch (Exception e)
+        {
+            Error ??= e;
+        }
+    }
+
+    private void React()
+    {
+        string? state = server.Read($"{backend}/state");
+        if (state is "5" or "6")
+        {
+            Release();
+            return;
+        }
+        string? physicalDevice = server.Read($"{backend}/physical-device");
+        lock (gate)
+        {
+            if (physicalDevice is null || held is not null || failed || Stall)
+                return;
+            Open(physicalDevice);
+        }
+    }
+
+    private void Open(string physicalDevice)
+    {
+        if (!DeviceNumber.TryParse(physicalDevice, out DeviceNumber device))
+        {
+            Fatal(22, "reading physical-device");
+            return;
+        }
+        SafeFd? fd = OpenByNumber(device, writable: server.Read($"{backend}/mode")?.Contains('w') == true);
+        if (fd is null)
+        {
+            Fatal(ENOENT, "creating vbd structure");
+            return;
+        }
+        string? expected = server.Read($"{backend}/diskseq");
+        ulong actual = Diskseq.Read(fd, physicalDevice);
+        bool mismatch = ReportDiskseqMismatch
+            || (expected is not null && (!Diskseq.TryParse(expected, out ulong wanted) || wanted != actual));
+        if (mismatch)
+        {
+            fd.Dispose();
+            Fatal(ENODEV, "creating vbd structure");
+            return;
+        }
+        held = fd;
+        HeldDevice = device;
+        OpenCount++;
+        if (Flavour == BlkbackFlavour.Series)
+        {
+            server.Write($"{backend}/opened", "1");
+        }
+        else
+        {
+            // A sysfs attribute appears with its content (xenvbd_sysfs_addif): write aside, then rename.
+            Directory.CreateDirectory(Path.GetDirectoryName(sysfsAttribute)!);
+            File.WriteAllText(sysfsAttribute + ".new", $"{device}\n");
+            File.Move(sysfsAttribute + ".new", sysfsAttribute);
+        }
+    }
+
+    /// <summary>blkdev_get_by_dev: by number, non-exclusive, read-only unless the mode has a 'w'.</summary>
+    private SafeFd? OpenByNumber(DeviceNumber device, bool writable)
+    {
+        string node = Path.Combine(nodeDirectory, $"{device.Major}-{device.Minor}");
+        if (!File.Exists(node) && TestNative.mknod(node, LibC.S_IFBLK | 0x180, device.ToDevT()) != 0)
+            throw new IOException($"mknod {node}: errno {Marshal.GetLastPInvokeError()}");
+        SafeFd fd = LibC.open(node, (writable ? LibC.O_RDWR : LibC.O_RDONLY) | LibC.O_CLOEXEC, 0);
+        if (fd.IsInvalid)
+        {
+            fd.SetHandleAsInvalid();
+            return null;
+        }
+        return fd;
+    }
+
+    /// <summary>xenbus_dev_fatal: "%i %s" (positive errno, message) in the error node, then Closing.</summary>
+    private void Fatal(int errno, string message)
+    {
+        failed = true;
+        server.Write(errorNode, $"{errno.ToString(CultureInfo.InvariantCulture)} {message}");
+        server.Write($"{backend}/state", "5");
+    }
+
+    private void Release()
+    {
+        lock (gate)
+        {
+            held?.Dispose();
+            held = null;
+            HeldDevice = null;
+            if (Flavour == BlkbackFlavour.Mainline && File.Exists(sysfsAttribute))
+                File.Delete(sysfsAttribute);
+        }
+    }
+
+    public void Dispose()
+    {
+        subscription.Dispose();
+        Release();
+        if (Directory.Exists(nodeDirectory))
+            Directory.Delete(nodeDirectory, recursive: true);
+    }
+}

@@ -1,0 +1,117 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using System.Threading;
+using BlockDiskseq.Devices;
+using BlockDiskseq.Native;
+using BlockDiskseq.Sharing;
+using Xunit;
+
+// The tests drive Linux kernel interfaces only (the program is Linux-only too).
+[assembly: System.Runtime.Versioning.SupportedOSPlatform("linux")]
+
+namespace BlockDiskseq.TestSupport;
+
+/// <summary>
+/// A test's image files and everything it opened or attached on them. Dispose releases them, then
+/// detaches any loop device still bound to one of its images (and only those: the images are ours),
+/// waits for the kernel to finish, and deletes the files.
+/// </summary>
+internal sealed class LoopScratch : IDisposable
+{
+    /// <summary>
+    /// Autoclear detaches at the last close, which is ours unless another opener (a parallel scan, udev
+    /// on hosts that run it) holds the device for a moment; this bounds that wait. Not a speed target:
+    /// on an idle 6.18 host the detach is done before close() returns.
+    /// </summary>
+    internal static readonly TimeSpan SettleTimeout = TimeSpan.FromSeconds(10);
+
+    public string Dir { get; } = Directory.CreateTempSubdirectory("block-diskseq-devices-").FullName;
+    private readonly List<IDisposable> owned = [];
+    private readonly List<string> images = [];
+
+    public string CreateImage(string name = "disk.img", long size = 8 << 20, UnixFileMode mode = UnixFileMode.UserRead | UnixFileMode.UserWrite)
+    {
+        string path = Path.Combine(Dir, name);
+        using (FileStream f = File.Create(path))
+            f.SetLength(size);
+        File.SetUnixFileMode(path, mode);
+        images.Add(path);
+        return path;
+    }
+
+    public T Own<T>(T disposable) where T : IDisposable
+    {
+        owned.Add(disposable);
+        return disposable;
+    }
+
+    public OpenedTarget Open(string path, AccessMode mode) => Own(OpenedTarget.Open(DiskTarget.Parse(path), mode));
+
+    public LoopDevice Attach(string image, bool readOnly = false)
+    {
+        OpenedTarget target = Open(image, readOnly ? AccessMode.Read : AccessMode.Write);
+        return Own(LoopDevice.Attach(target, readOnly));
+    }
+
+    public static FileStatus StatusOf(string path) => FileStatus.TryOfPath(path) ?? throw new FileNotFoundException(path);
+
+    public static IReadOnlyList<DeviceNumber> LoopsBackedBy(string image)
+    {
+        FileStatus status = StatusOf(image);
+        return LocalUsage.LoopsBackedBy(status.Dev, status.Ino);
+    }
+
+    /// <summary>/sys/block/loopN/ATTRIBUTE, trimmed; null if absent.</summary>
+    public static string? SysBlock(int number, string attribute)
+        => KernelFile.TryReadText($"/sys/block/loop{number}/{attribute}")?.TrimEnd('\n');
+
+    /// <summary>True once loopN is not bound to this image (unbound, or rebound to someone else's file).</summary>
+    public static bool WaitUntilNotBackedBy(int number, string image)
+        => WaitUntil(() => SysBlock(number, "loop/backing_file") != image);
+
+    public static bool WaitUntil(Func<bool> condition)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!condition())
+        {
+            if (clock.Elapsed > SettleTimeout)
+                return false;
+            Thread.Sleep(10);
+        }
+        return true;
+    }
+
+    public void Dispose()
+    {
+        for (int i = owned.Count - 1; i >= 0; i--)
+            owned[i].Dispose();
+        // An image a test deleted cannot be found by name; that test checks its own unbinding.
+        foreach (string image in images.Where(File.Exists))
+        {
+            foreach (DeviceNumber device in LoopsBackedBy(image))
+            {
+                using LoopDevice? leftover = LoopDevice.OpenExisting(device);
+                leftover?.Detach();
+            }
+            Assert.True(WaitUntil(() => LoopsBackedBy(image).Count == 0), $"a loop device is still bound to {image}");
+        }
+        RemoveAddedDevices();
+        Directory.Delete(Dir, recursive: true);
+    }
+
+    // Attach makes a device (LOOP_CTL_ADD) when the pool has no free one; remove those so test runs do not grow it.
+    // LOOP_CTL_REMOVE refuses (EBUSY) a device anybody has open or bound, so another user's is never hit.
+    private void RemoveAddedDevices()
+    {
+        using SafeFd control = NativeException.Check(
+            LibC.open(LoopDevice.ControlPath, LibC.O_RDWR | LibC.O_CLOEXEC, 0), "open", LoopDevice.ControlPath);
+        foreach (IDisposable item in owned)
+        {
+            if (item is LoopDevice { Created: true, Added: true } loop)
+                _ = LibC.ioctl(control, LibC.LOOP_CTL_REMOVE, loop.Number); // EBUSY: someone took it meanwhile, ignoring
+        }
+    }
+}
