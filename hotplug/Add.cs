@@ -85,6 +85,13 @@ internal static class Add
             ExportNodes.Write(xs, be, export, notes);
             return export;
         }
+        catch (XenstoreException)
+        {
+            // Not a refusal: the connection failed, perhaps after xenstored applied the commit.
+            ExportNodes.UndoIfCommitted(xs, be, export);
+            export.Dispose();
+            throw;
+        }
         catch
         {
             export.Dispose();

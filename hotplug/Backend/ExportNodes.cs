@@ -88,31 +88,51 @@ internal static class ExportNodes
     /// (docs/reliability.md). Best effort: the add fails anyway.
     /// </summary>
     internal static void Undo(Xenstore xs, BackendPath be)
+        => OnWorkingConnection(xs, "undoing the exported nodes", connection =>
+        {
+            Forget(connection, be);
+            connection.Delete(BackendNodes.Path(be.Path, BackendNodes.OwnDirectory));
+        });
+
+    /// <summary>
+    /// After our commit failed with a Xenstore error rather than a refusal: its reply may have been lost after
+    /// xenstored applied it (docs/reliability.md). Undo it only if what is there is exactly ours, in one
+    /// transaction, so an export another add made in the meantime is left alone (for a block device used as
+    /// is, another add of the same backend writes the same nodes; libxl never runs two).
+    /// </summary>
+    internal static void UndoIfCommitted(Xenstore xs, BackendPath be, ExportedDevice export)
+        => OnWorkingConnection(xs, "undoing a commit whose outcome was lost", connection => connection.Transact(tx =>
+        {
+            if (connection.TryRead(be.Node(BackendNodes.PhysicalDevice), tx) != export.Device.ToString()
+                || connection.TryRead(RecordNode(be), tx) != export.Record.ToString())
+                return; // not applied, or not ours
+            foreach (string key in ForgottenKeys)
+                connection.Delete(be.Node(key), tx);
+            connection.Delete(BackendNodes.Path(be.Path, BackendNodes.OwnDirectory), tx);
+            Log.Step("the lost commit had been applied: undone");
+        }));
+
+    /// <summary>Runs the action on this connection, or once on a fresh one if this one fails; best effort.</summary>
+    private static void OnWorkingConnection(Xenstore xs, string what, System.Action<Xenstore> action)
     {
         try
         {
             try
             {
-                UndoOn(xs, be);
+                action(xs);
                 return;
             }
             catch (XenstoreException e)
             {
-                Log.Step($"undoing the exported nodes: {e.Message}; trying a new connection");
+                Log.Step($"{what}: {e.Message}; trying a new connection");
             }
             using Xenstore fresh = Xenstore.Open();
-            UndoOn(fresh, be);
+            action(fresh);
         }
         catch (XenstoreException e)
         {
             // The failure being reported matters more; remove, which libxl runs after a failed add, retries.
-            Log.Warning($"undoing the exported nodes: {e.Message}, ignoring");
+            Log.Warning($"{what}: {e.Message}, ignoring");
         }
-    }
-
-    private static void UndoOn(Xenstore xs, BackendPath be)
-    {
-        Forget(xs, be);
-        xs.Delete(BackendNodes.Path(be.Path, BackendNodes.OwnDirectory));
     }
 }

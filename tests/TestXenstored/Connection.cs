@@ -55,8 +55,15 @@ internal sealed class Connection : IDisposable
         }
     }
 
+    /// <summary>Fault injection: every message sent from now on is dropped (a reply lost with the connection).</summary>
+    public bool Muted { get; set; }
+
     /// <summary>Sends a whole message, or queues it without blocking; dropped once the connection is closed.</summary>
-    public void Send(byte[] message) => outbox.Add(message);
+    public void Send(byte[] message)
+    {
+        if (!Muted)
+            outbox.Add(message);
+    }
 
     public void SendWatchEvent(string path, string token)
         => Send(new WireHeader(XsdType.WatchEvent, 0, 0, 0).Encode(Payload.Strings(path, token)));

@@ -9,6 +9,7 @@ internal sealed class FaultInjection
 {
     private readonly Lock gate = new();
     private readonly Dictionary<XsdType, int> dropsLeft = [];
+    private readonly Dictionary<XsdType, int> lostRepliesLeft = [];
     private int commitFailuresLeft;
     private long replyDelayTicks;
 
@@ -30,6 +31,26 @@ internal sealed class FaultInjection
         ArgumentOutOfRangeException.ThrowIfNegative(count);
         lock (gate)
             dropsLeft[type] = count;
+    }
+
+    public void LoseReplyOnNext(XsdType type, int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        lock (gate)
+            lostRepliesLeft[type] = count;
+    }
+
+    /// <summary>True if a request of this type should be applied, then its connection closed unanswered; counts it.</summary>
+    public bool TakeLostReply(XsdType type)
+    {
+        lock (gate)
+        {
+            if (!lostRepliesLeft.TryGetValue(type, out int left))
+                return false;
+            bool lose = TakeOne(ref left);
+            lostRepliesLeft[type] = left;
+            return lose;
+        }
     }
 
     /// <summary>True if this commit should fail with EAGAIN; counts it.</summary>

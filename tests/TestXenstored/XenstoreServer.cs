@@ -143,6 +143,12 @@ public sealed class XenstoreServer : IDisposable
     public void DropConnectionOnNext(XsdType type, int count = 1) => faults.DropConnectionOnNext(type, count);
 
     /// <summary>
+    /// The next <paramref name="count"/> requests of this type are applied, then their connection closes without
+    /// the reply: a reply lost after the request was applied (a commit the client cannot know succeeded).
+    /// </summary>
+    public void LoseReplyOnNext(XsdType type, int count = 1) => faults.LoseReplyOnNext(type, count);
+
+    /// <summary>
     /// Calls <paramref name="onRequest"/> with "TYPE tx=N ARG" (e.g. "READ tx=0 /local/domain/0/name": the
     /// xs_wire.h name without XS_, the transaction id, the first NUL-terminated argument) for every request
     /// as it arrives, before it is delayed, dropped or handled: the requests <see cref="RequestCount"/> counts.
@@ -226,8 +232,12 @@ public sealed class XenstoreServer : IDisposable
             TimeSpan delay = faults.ReplyDelay;
             if (delay > TimeSpan.Zero)
                 Thread.Sleep(delay);
+            bool loseReply = faults.TakeLostReply(request.Header.Type);
+            connection.Muted = loseReply;
             lock (store.Gate)
                 handler.Handle(connection, request);
+            if (loseReply)
+                break;
         }
         connection.Dispose();
         lock (store.Gate)
