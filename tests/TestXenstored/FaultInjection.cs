@@ -40,19 +40,6 @@ internal sealed class FaultInjection
             lostRepliesLeft[type] = count;
     }
 
-    /// <summary>True if a request of this type should be applied, then its connection closed unanswered; counts it.</summary>
-    public bool TakeLostReply(XsdType type)
-    {
-        lock (gate)
-        {
-            if (!lostRepliesLeft.TryGetValue(type, out int left))
-                return false;
-            bool lose = TakeOne(ref left);
-            lostRepliesLeft[type] = left;
-            return lose;
-        }
-    }
-
     /// <summary>True if this commit should fail with EAGAIN; counts it.</summary>
     public bool TakeCommitFailure()
     {
@@ -61,15 +48,20 @@ internal sealed class FaultInjection
     }
 
     /// <summary>True if a request of this type should close its connection; counts it.</summary>
-    public bool TakeDrop(XsdType type)
+    public bool TakeDrop(XsdType type) => TakeFor(dropsLeft, type);
+
+    /// <summary>True if a request of this type should be applied, then its connection closed unanswered; counts it.</summary>
+    public bool TakeLostReply(XsdType type) => TakeFor(lostRepliesLeft, type);
+
+    private bool TakeFor(Dictionary<XsdType, int> counts, XsdType type)
     {
         lock (gate)
         {
-            if (!dropsLeft.TryGetValue(type, out int left))
+            if (!counts.TryGetValue(type, out int left))
                 return false;
-            bool drop = TakeOne(ref left);
-            dropsLeft[type] = left;
-            return drop;
+            bool take = TakeOne(ref left);
+            counts[type] = left;
+            return take;
         }
     }
 
