@@ -38,7 +38,7 @@ internal static class Add
         AddRequest request = AddRequest.Read(xs, be);
         using OpenedDisk disk = OpenedDisk.Open(request.Parameters, request.Mode);
         BlkbackWait? wait = invocation.NoWait ? null : BlkbackWait.For(be, request, invocation.Settings);
-        var notes = new ExportNotes(wait?.Path ?? BlkbackWait.NoWaitPath, invocation.Settings.DiskseqTestOffset);
+        var notes = new ExportNotes(wait?.Method ?? BlkbackWait.NoWaitMethod, invocation.Settings.DiskseqTestOffset);
         using ExportedDevice export = Export(xs, be, request.Mode, disk, notes, deadline);
         Log.Step($"wrote physical-device {export}");
         try

@@ -86,7 +86,7 @@ internal static class Remove
         }
         if (loop.Diskseq != layer.Diskseq)
         {
-            Log.Info($"{loop.Path} now has diskseq {Diskseq.Format(loop.Diskseq)}, not {Diskseq.Format(layer.Diskseq)}: "
+            Log.Info($"{loop.Path} now has diskseq {DiskSequence.Format(loop.Diskseq)}, not {DiskSequence.Format(layer.Diskseq)}: "
                 + "no longer the device we created, leaving it");
             return;
         }

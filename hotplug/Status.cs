@@ -66,14 +66,14 @@ internal static class Status
         if (state is null && !xs.Exists(be.Path))
             return $"{be.Path}: no such backend\n";
         text.Append(be.Path).Append('\n');
-        Line(text, BackendNodes.State, state is null ? null : $"{state} ({StateName(state)})");
+        Line(text, BackendNodes.State, state is null ? null : $"{state} ({XenbusStates.Name(state)})");
         foreach (string key in ShownNodes)
             Line(text, key, xs.TryRead(be.Node(key)));
         string? recordText = xs.TryRead(ExportNodes.RecordNode(be));
         Line(text, "created", recordText);
         if (xs.TryRead(ExportNodes.OwnNode(be, BackendNodes.DmAbi)) is string abi)
             Line(text, "dm ABI", abi);
-        Line(text, "waited via", xs.TryRead(ExportNodes.OwnNode(be, BackendNodes.WaitPath)));
+        Line(text, "waited via", xs.TryRead(ExportNodes.OwnNode(be, BackendNodes.WaitMethod)));
         if (DiskseqRecord.TryParse(recordText, out DiskseqRecord record))
         {
             foreach (CreatedLayer layer in record.Layers)
@@ -101,16 +101,16 @@ internal static class Status
         string what = identity is null ? "not attached to any file"
             : layer.Kind == LayerKind.Loop ? $"backed by {Sanitise.Line(identity)}" : $"named {Sanitise.Line(identity)}";
         if (current == layer.Diskseq)
-            return $"alive, diskseq {Diskseq.Format(current)} as recorded, {what}";
+            return $"alive, diskseq {DiskSequence.Format(current)} as recorded, {what}";
         return identity is null
-            ? $"detached: diskseq is now {Diskseq.Format(current)}"
-            : $"reused by someone else: diskseq is now {Diskseq.Format(current)}, {what}";
+            ? $"detached: diskseq is now {DiskSequence.Format(current)}"
+            : $"reused by someone else: diskseq is now {DiskSequence.Format(current)}, {what}";
     }
 
     private static string BlkbackHolds(Xenstore xs, BackendPath be, string? state, Settings settings)
     {
         // Neither signal is withdrawn at teardown (opened stays 1); the state says blkback let go.
-        if (state is "5" or "6")
+        if (XenbusStates.IsTearingDown(state))
             return $"has closed the device or is closing it (state {state})";
         string? opened = xs.TryRead(be.Node(BackendNodes.Opened));
         if (opened is not null)
@@ -124,19 +124,4 @@ internal static class Status
 
     private static void Line(StringBuilder text, string key, string? value)
         => text.Append("  ").Append(key.PadRight(22)).Append(value is null ? "-" : Sanitise.Line(value)).Append('\n');
-
-    /// <summary>XenbusState (xen/include/public/io/xenbus.h).</summary>
-    private static string StateName(string state) => state switch
-    {
-        "0" => "Unknown",
-        "1" => "Initialising",
-        "2" => "InitWait",
-        "3" => "Initialised",
-        "4" => "Connected",
-        "5" => "Closing",
-        "6" => "Closed",
-        "7" => "Reconfiguring",
-        "8" => "Reconfigured",
-        _ => "not a XenbusState",
-    };
 }

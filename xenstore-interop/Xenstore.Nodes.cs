@@ -59,7 +59,7 @@ public sealed unsafe partial class Xenstore
     /// Removes the node and everything below it; false when it did not exist. The daemon answers OK for a
     /// missing node whose parent exists, so existence is checked first (inside <paramref name="tx"/> if given).
     /// </summary>
-    public bool Remove(string path, XenstoreTransaction? tx = null)
+    public bool TryDelete(string path, XenstoreTransaction? tx = null)
     {
         if (!Exists(path, tx))
             return false;
@@ -71,7 +71,7 @@ public sealed unsafe partial class Xenstore
     }
 
     /// <summary>
-    /// Removes the node and everything below it if it is there: one request, where <see cref="Remove"/> takes
+    /// Removes the node and everything below it if it is there: one request, where <see cref="TryDelete"/> takes
     /// two to tell whether it existed. The daemon answers OK for a missing node whose parent exists and
     /// ENOENT for a missing parent; both mean "not there any more".
     /// </summary>

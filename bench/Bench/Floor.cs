@@ -18,7 +18,7 @@ internal static class Floor
     public static Sample MeasureAdd(World world, int runs)
     {
         // libxenstore reads the C environment; Environment.SetEnvironmentVariable only changes .NET's copy.
-        XenstoreInterop.Tests.NativeEnvironment.Set("XENSTORED_PATH", world.Server.SocketPath);
+        TestXenstored.NativeEnvironment.Set("XENSTORED_PATH", world.Server.SocketPath);
         var times = new List<double>();
         for (int i = 0; i < runs; i++)
         {
@@ -43,7 +43,7 @@ internal static class Floor
         _ = xs.WaitForWatchEvent(TimeSpan.FromSeconds(5)); // the registration event
         xs.Transact(tx =>
         {
-            xs.Write($"{backend}/diskseq", Diskseq.Format(loop.Diskseq), tx);
+            xs.Write($"{backend}/diskseq", DiskSequence.Format(loop.Diskseq), tx);
             xs.Write($"{backend}/physical-device", loop.Device.ToString(), tx);
         });
         while (xs.TryRead($"{backend}/opened") != "1")

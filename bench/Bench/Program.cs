@@ -14,7 +14,16 @@ internal static class Program
 {
     private static int Main(string[] args)
     {
-        Options options = Options.Parse(args);
+        Options options;
+        try
+        {
+            options = Options.Parse(args);
+        }
+        catch (ArgumentException e)
+        {
+            Console.Error.WriteLine($"bench: {e.Message}\n{Options.Usage}");
+            return 64;
+        }
         string work = Directory.CreateTempSubdirectory("bdbench-out-").FullName;
         var ours = new HotplugScript("block-diskseq", options.Binary, new Dictionary<string, string>());
         var xen = new HotplugScript("xen-block", options.XenScript, new Dictionary<string, string>());
@@ -61,11 +70,24 @@ internal static class Program
 
 internal sealed record Options(string Binary, string XenScript, string Output, int Runs, int[] ParallelCounts, int StartupRounds, int ParallelRounds, string? LabTimings, string? TraceDir)
 {
+    private static readonly string[] Known =
+        ["--binary", "--xen-script", "--out", "--runs", "--parallel", "--startup-rounds", "--parallel-rounds", "--lab-timings", "--trace"];
+
+    public static string Usage => $"usage: Bench [{string.Join(" VALUE] [", Known)} VALUE]";
+
+    /// <summary>--option VALUE pairs, each a known option at most once; anything else is an ArgumentException.</summary>
     public static Options Parse(string[] args)
     {
         var values = new Dictionary<string, string>();
-        for (int i = 0; i + 1 < args.Length; i += 2)
-            values[args[i]] = args[i + 1];
+        for (int i = 0; i < args.Length; i += 2)
+        {
+            if (Array.IndexOf(Known, args[i]) < 0)
+                throw new ArgumentException($"unknown option '{args[i]}'");
+            if (i + 1 >= args.Length)
+                throw new ArgumentException($"{args[i]} needs a value");
+            if (!values.TryAdd(args[i], args[i + 1]))
+                throw new ArgumentException($"{args[i]} is given twice");
+        }
         string Get(string key, string fallback) => values.TryGetValue(key, out string? v) ? v : fallback;
         return new Options(
             Get("--binary", "artifacts/publish/block-diskseq"),

@@ -13,15 +13,13 @@ internal sealed record AddRequest(string Parameters, AccessMode Mode, string? Op
 {
     /// <summary>libxl writes "phy" for every disk with script= (docs/protocol-facts.md §2).</summary>
     internal const string PhyType = "phy";
-    /// <summary>XenbusStateInitWait: blkback is waiting for physical-device; libxl runs add only then.</summary>
-    internal const string InitWait = "2";
 
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     internal static AddRequest Read(Xenstore xs, BackendPath be)
     {
         string? state = xs.TryRead(be.Node(BackendNodes.State));
-        if (state != InitWait)
+        if (XenbusStates.Parse(state) != XenbusState.InitWait)
             throw ExportNodes.NotInitWait(state);
         CheckType(xs.TryRead(be.Node(BackendNodes.Type)));
         CheckFrontendId(xs.TryRead(be.Node(BackendNodes.FrontendId)), be);

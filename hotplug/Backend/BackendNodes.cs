@@ -29,8 +29,8 @@ internal static class BackendNodes
     /// <summary>Our own directory under the backend; holds the record of what we created.</summary>
     internal const string OwnDirectory = "block-diskseq";
     internal const string Layers = "layers";
-    /// <summary>How add waited for blkback: WaitPaths (for status and the lab; remove ignores it).</summary>
-    internal const string WaitPath = "wait";
+    /// <summary>How add waited for blkback: BlkbackWait.Method (for status and the lab; remove ignores it).</summary>
+    internal const string WaitMethod = "wait";
     /// <summary>The dm ioctl ABI add used for a device-mapper disk: "strict" or "legacy".</summary>
     internal const string DmAbi = "dm-abi";
 

@@ -16,7 +16,7 @@ internal enum LayerKind
 /// <summary>One device this program created: its kind, number and the diskseq it had when created.</summary>
 internal readonly record struct CreatedLayer(LayerKind Kind, DeviceNumber Device, ulong Diskseq)
 {
-    public override string ToString() => $"{KindName(Kind)} {Device} {Devices.Diskseq.Format(Diskseq)}";
+    public override string ToString() => $"{KindName(Kind)} {Device} {DiskSequence.Format(Diskseq)}";
 
     internal static string KindName(LayerKind kind) => kind switch
     {
@@ -99,5 +99,5 @@ internal sealed class DiskseqRecord
 
     /// <summary>Only the form we write (lower case): a record that differs was not written by us.</summary>
     private static bool TryParseDiskseq(string text, out ulong diskseq)
-        => Devices.Diskseq.TryParse(text, out diskseq) && text == Devices.Diskseq.Format(diskseq);
+        => DiskSequence.TryParse(text, out diskseq) && text == DiskSequence.Format(diskseq);
 }

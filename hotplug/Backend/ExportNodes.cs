@@ -1,15 +1,16 @@
 using BlockDiskseq.Cli;
 using BlockDiskseq.Disk;
 using BlockDiskseq.Reporting;
+using BlockDiskseq.Devices;
 using XenstoreInterop;
 
 namespace BlockDiskseq.Backend;
 
 /// <summary>
-/// What add notes beside the device: the wait path it took (BlkbackWait.Path) and the test hook's diskseq
+/// What add notes beside the device: the wait method it took (BlkbackWait.Method) and the test hook's diskseq
 /// offset (0 outside the lab's refusal scenario).
 /// </summary>
-internal readonly record struct ExportNotes(string WaitPath, ulong DiskseqTestOffset);
+internal readonly record struct ExportNotes(string WaitMethod, ulong DiskseqTestOffset);
 
 /// <summary>The nodes add writes for blkback and for remove: written in one transaction, removed in order.</summary>
 internal static class ExportNodes
@@ -22,7 +23,7 @@ internal static class ExportNodes
     /// <summary>The backend left InitWait (or never reached it); null means the state node is gone.</summary>
     internal static HotplugFailure NotInitWait(string? state) => new(state switch
     {
-        "5" or "6" => $"backend state is {state}: the toolstack is tearing the device down",
+        _ when XenbusStates.IsTearingDown(state) => $"backend state is {state}: the toolstack is tearing the device down",
         null => "backend state is missing: the toolstack removed the device",
         _ => $"backend state is {Sanitise.Quote(state)}, not 2 (InitWait): blkback is not waiting for a device",
     });
@@ -36,25 +37,25 @@ internal static class ExportNodes
     {
         ulong diskseq = export.Diskseq + notes.DiskseqTestOffset;
         if (notes.DiskseqTestOffset != 0)
-            Log.Warning($"test hook {TestHooks.DiskseqOffsetVariable}: writing diskseq {Devices.Diskseq.Format(diskseq)} "
+            Log.Warning($"test hook {TestHooks.DiskseqOffsetVariable}: writing diskseq {DiskSequence.Format(diskseq)} "
                 + $"for {export}: a diskseq-checking blkback must refuse it");
-        Transact(xs, be, export, notes.WaitPath, diskseq);
+        Transact(xs, be, export, notes.WaitMethod, diskseq);
     }
 
-    private static void Transact(Xenstore xs, BackendPath be, ExportedDevice export, string waitPath, ulong diskseq) => xs.Transact(tx =>
+    private static void Transact(Xenstore xs, BackendPath be, ExportedDevice export, string waitMethod, ulong diskseq) => xs.Transact(tx =>
     {
         string? state = xs.TryRead(be.Node(BackendNodes.State), tx);
-        if (state != AddRequest.InitWait)
+        if (XenbusStates.Parse(state) != XenbusState.InitWait)
             throw NotInitWait(state);
         if (xs.TryRead(be.Node(BackendNodes.PhysicalDevice), tx) is string other)
             throw new AddedMeanwhile($"physical-device became '{Sanitise.Line(other)}' while adding: another add ran for {be.Path}");
-        xs.Write(be.Node(BackendNodes.Diskseq), Devices.Diskseq.Format(diskseq), tx);
+        xs.Write(be.Node(BackendNodes.Diskseq), DiskSequence.Format(diskseq), tx);
         xs.Write(be.Node(BackendNodes.PhysicalDevice), export.Device.ToString(), tx);
         xs.Write(be.Node(BackendNodes.PhysicalDevicePath), export.Path, tx);
         if (export.LoopPath is string loopPath)
             xs.Write(be.Node(BackendNodes.LoopNode), loopPath, tx);
         xs.Write(RecordNode(be), export.Record.ToString(), tx);
-        xs.Write(OwnNode(be, BackendNodes.WaitPath), waitPath, tx);
+        xs.Write(OwnNode(be, BackendNodes.WaitMethod), waitMethod, tx);
         if (export.DmAbi is string abi)
             xs.Write(OwnNode(be, BackendNodes.DmAbi), abi, tx);
         xs.Write(be.Node(BackendNodes.HotplugStatus), BackendNodes.StatusConnected, tx);

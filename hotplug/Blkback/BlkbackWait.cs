@@ -22,10 +22,10 @@ namespace BlockDiskseq.Blkback;
 internal sealed class BlkbackWait
 {
     private const string Token = "block-diskseq";
-    /// <summary>The values of BackendNodes.WaitPath: which signal add waited for.</summary>
-    internal const string OpenedPath = "opened";
-    internal const string SysfsPath = "sysfs";
-    internal const string NoWaitPath = "none";
+    /// <summary>The values of BackendNodes.WaitMethod: which signal add waited for.</summary>
+    internal const string OpenedMethod = "opened";
+    internal const string SysfsMethod = "sysfs";
+    internal const string NoWaitMethod = "none";
     /// <summary>
     /// Mainline polling: the first check comes 1 ms after the write (blkback opens in its watch callback,
     /// usually within a millisecond), then the interval doubles up to 16 ms, so a slow open is seen at most
@@ -39,8 +39,8 @@ internal sealed class BlkbackWait
     /// <summary>null on a series kernel (we watch opened), else the sysfs attribute to wait for.</summary>
     private readonly string? sysfsAttribute;
 
-    /// <summary>OpenedPath (series blkback) or SysfsPath (mainline).</summary>
-    public string Path => sysfsAttribute is null ? OpenedPath : SysfsPath;
+    /// <summary>How this wait knows blkback holds the device: OpenedMethod (series blkback) or SysfsMethod (mainline).</summary>
+    public string Method => sysfsAttribute is null ? OpenedMethod : SysfsMethod;
 
     private BlkbackWait(BackendPath be, string? blkbackErrorBefore, string? sysfsAttribute)
     {
@@ -120,7 +120,7 @@ internal sealed class BlkbackWait
     /// </summary>
     private void CheckNotFailed(Xenstore xs, WatchedNodes nodes)
     {
-        bool closing = nodes.State is { Known: true, Value: null or "5" or "6" };
+        bool closing = nodes.State.Known && (nodes.State.Value is null || XenbusStates.IsTearingDown(nodes.State.Value));
         if (closing)
             nodes.Error.Read(xs);
         if (nodes.Error.Value is string error && error != blkbackErrorBefore)

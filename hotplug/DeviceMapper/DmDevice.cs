@@ -75,12 +75,12 @@ internal sealed class DmDevice : IDisposable
         if (node.Name != Name.ToString() || node.Uuid != Uuid)
             throw new HotplugFailure($"{node.Path} is {Printable.Quote(node.Name)} ({Printable.Quote(node.Uuid)}), not {Name} ({Uuid})");
         if (dm.Abi == DmAbi.Strict && node.Diskseq != Diskseq)
-            throw new HotplugFailure($"{node.Path} has diskseq {Devices.Diskseq.Format(node.Diskseq)}, "
-                + $"but DEV_CREATE reported {Devices.Diskseq.Format(Diskseq)}");
+            throw new HotplugFailure($"{node.Path} has diskseq {DiskSequence.Format(node.Diskseq)}, "
+                + $"but DEV_CREATE reported {DiskSequence.Format(Diskseq)}");
         Diskseq = node.Diskseq;
         armed = dm.Remove(self, deferred: true, Diskseq)
             ? true : throw new HotplugFailure($"{Name} ({Device}) vanished while we held it open");
-        Log.Step($"{Name}: {Device} diskseq {Devices.Diskseq.Format(Diskseq)}, removed at its last close");
+        Log.Step($"{Name}: {Device} diskseq {DiskSequence.Format(Diskseq)}, removed at its last close");
     }
 
     /// <summary>
@@ -157,5 +157,5 @@ internal sealed class DmDevice : IDisposable
     }
 
     public override string ToString()
-        => $"{Name} {Device} diskseq {(Diskseq == 0 ? "unknown" : Devices.Diskseq.Format(Diskseq))}";
+        => $"{Name} {Device} diskseq {(Diskseq == 0 ? "unknown" : DiskSequence.Format(Diskseq))}";
 }

@@ -13,9 +13,9 @@ internal readonly record struct DmLookup
     public string? Uuid { get; private init; }
     public DeviceNumber? Device { get; private init; }
 
-    internal static DmLookup ByName(string name) => new() { Name = DmNames.CheckName(name) };
+    internal static DmLookup ByName(string name) => new() { Name = DmIdentifiers.CheckName(name) };
 
-    internal static DmLookup ByUuid(string uuid) => new() { Uuid = DmNames.CheckUuid(uuid) };
+    internal static DmLookup ByUuid(string uuid) => new() { Uuid = DmIdentifiers.CheckUuid(uuid) };
 
     internal static DmLookup ByDevice(DeviceNumber device) => new() { Device = HugeDev.Check(device) };
 

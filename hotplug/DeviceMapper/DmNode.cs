@@ -52,7 +52,7 @@ internal sealed class DmNode : IDisposable
             FileStatus status = FileStatus.Of(fd, path);
             if (status.Type != LibC.S_IFBLK || status.RDev != device)
                 throw new HotplugFailure($"{path} is {status.TypeName} {status.RDev}, not the dm device {device}");
-            ulong diskseq = Devices.Diskseq.Read(fd, path);
+            ulong diskseq = DiskSequence.Read(fd, path);
             return new DmNode(fd, path, device, diskseq, ReadDmAttribute(device, "name"), ReadDmAttribute(device, "uuid"));
         }
         catch

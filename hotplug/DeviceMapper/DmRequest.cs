@@ -34,7 +34,7 @@ internal static class DmRequest
     internal static byte[] Create(DmAbi abi, string name, string uuid)
     {
         byte[] buffer = Build(abi, DmLookup.ByName(name), abi == DmAbi.Strict ? LibC.DM_DISABLE_UEVENTS_FLAG : 0, 0, 0, 0, 0);
-        WriteString(buffer, (int)Marshal.OffsetOf<LibC.dm_ioctl>(nameof(LibC.dm_ioctl.uuid)), LibC.DM_UUID_LEN, DmNames.CheckUuid(uuid));
+        WriteString(buffer, (int)Marshal.OffsetOf<LibC.dm_ioctl>(nameof(LibC.dm_ioctl.uuid)), LibC.DM_UUID_LEN, DmIdentifiers.CheckUuid(uuid));
         return buffer;
     }
 

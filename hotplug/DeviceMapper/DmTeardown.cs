@@ -28,7 +28,7 @@ internal static class DmTeardown
         DmDeviceStatus? status = dm.Status(DmLookup.ByDevice(device), diskseq);
         if (status is not { } found)
             return dm.Abi == DmAbi.Strict && dm.Status(DmLookup.ByDevice(device), 0) is { } other
-                ? NotOurs(device, $"it has diskseq {Diskseq.Format(other.Diskseq)}, not {Diskseq.Format(diskseq)}")
+                ? NotOurs(device, $"it has diskseq {DiskSequence.Format(other.Diskseq)}, not {DiskSequence.Format(diskseq)}")
                 : DmRemoval.AlreadyGone;
         if (!DmName.TryParse(found.Name, out DmName name) || !name.OwnsUuid(found.Uuid))
             return NotOurs(device, $"it is {Printable.Quote(found.Name)} ({Printable.Quote(found.Uuid)}), not one of ours");
@@ -40,7 +40,7 @@ internal static class DmTeardown
         if (node.Uuid != found.Uuid)
             return NotOurs(device, $"it became {Printable.Quote(node.Uuid)} while we looked");
         if (node.Diskseq != diskseq)
-            return NotOurs(device, $"it has diskseq {Diskseq.Format(node.Diskseq)}, not {Diskseq.Format(diskseq)}");
+            return NotOurs(device, $"it has diskseq {DiskSequence.Format(node.Diskseq)}, not {DiskSequence.Format(diskseq)}");
         return dm.Remove(DmLookup.ByUuid(found.Uuid), deferred: true, 0) ? DmRemoval.Removed : DmRemoval.AlreadyGone;
     }
 

@@ -50,7 +50,7 @@ internal sealed class LoopDevice : IDisposable
         if (status.Type != LibC.S_IFBLK || status.RDev.Major != LibC.LOOP_MAJOR)
             throw new HotplugFailure($"{path} is {status.TypeName} {status.RDev}, not a loop device");
         Device = status.RDev;
-        Diskseq = Devices.Diskseq.Read(fd, path);
+        Diskseq = DiskSequence.Read(fd, path);
     }
 
     /// <summary>

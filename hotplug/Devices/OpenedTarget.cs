@@ -45,10 +45,6 @@ internal sealed class OpenedTarget : IDisposable
         Size = status.Size;
     }
 
-    /// <summary>writable = true means mode w (with the read-only image rule), false means r.</summary>
-    public static OpenedTarget Open(DiskTarget target, bool writable)
-        => Open(target, writable ? AccessMode.Write : AccessMode.Read);
-
     /// <summary>
     /// Opens read-write for w and w!, read-only for r. O_NONBLOCK keeps a FIFO from blocking the open
     /// (we refuse it right after); O_NOCTTY keeps a tty from becoming our controlling terminal.

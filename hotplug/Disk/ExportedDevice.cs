@@ -48,7 +48,7 @@ internal sealed class ExportedDevice : IDisposable
         OpenedTarget target = disk.Uses[0].Target;
         if (target.Kind == TargetKind.BlockDevice)
         {
-            ulong diskseq = Devices.Diskseq.Read(target.Fd, target.Path);
+            ulong diskseq = DiskSequence.Read(target.Fd, target.Path);
             return new ExportedDevice(target.Device, diskseq, target.Path, DiskseqRecord.Empty);
         }
         LoopDevice created = LoopDevice.Attach(target, readOnly: mode == AccessMode.Read);
@@ -99,5 +99,5 @@ internal sealed class ExportedDevice : IDisposable
     }
 
     public override string ToString()
-        => $"{Device} diskseq {Devices.Diskseq.Format(Diskseq)} ({Path})";
+        => $"{Device} diskseq {DiskSequence.Format(Diskseq)} ({Path})";
 }

@@ -40,15 +40,11 @@ internal static partial class LibC
     internal static unsafe string StrError(int errno)
         => Marshal.PtrToStringUTF8((nint)strerror(errno)) ?? $"errno {errno}";
 
-    internal static string ErrnoName(int errno) => errno switch
-    {
-        EPERM => "EPERM", ENOENT => "ENOENT", EINTR => "EINTR", EIO => "EIO", ENXIO => "ENXIO",
-        EBADF => "EBADF", EAGAIN => "EAGAIN", ENOMEM => "ENOMEM", EACCES => "EACCES",
-        EFAULT => "EFAULT", EBUSY => "EBUSY", EEXIST => "EEXIST", ENODEV => "ENODEV",
-        ENOTDIR => "ENOTDIR", EISDIR => "EISDIR", EINVAL => "EINVAL", ENOSPC => "ENOSPC",
-        EROFS => "EROFS", ERANGE => "ERANGE", ENOTTY => "ENOTTY", ENOSYS => "ENOSYS",
-        ELOOP => "ELOOP", ENOTEMPTY => "ENOTEMPTY", ENOTBLK => "ENOTBLK",
-        ETIMEDOUT => "ETIMEDOUT", ECONNREFUSED => "ECONNREFUSED", ECANCELED => "ECANCELED",
-        _ => $"errno {errno}",
-    };
+    // glibc 2.32 and later (Debian 12 has 2.36): "EOPNOTSUPP" for 95, NULL for a number it does not know.
+    [LibraryImport(LibraryNames.LibC)]
+    private static unsafe partial byte* strerrorname_np(int errnum);
+
+    /// <summary>The errno's symbolic name as glibc knows it ("ENOENT"), or "errno N" for an unknown number.</summary>
+    internal static unsafe string ErrnoName(int errno)
+        => Marshal.PtrToStringUTF8((nint)strerrorname_np(errno)) ?? $"errno {errno}";
 }

@@ -6,7 +6,6 @@ internal static partial class LibC
 {
     // <asm-generic/fcntl.h> (x86-64 / arm64 values)
     internal const int O_RDONLY = 0x0;
-    internal const int O_WRONLY = 0x1;
     internal const int O_RDWR = 0x2;
     internal const int O_CREAT = 0x40;
     internal const int O_EXCL = 0x80;

@@ -6,12 +6,10 @@ internal static partial class LibC
 {
     // <syslog.h>
     internal const int LOG_PID = 0x01;
-    internal const int LOG_NDELAY = 0x08;
     internal const int LOG_DAEMON = 3 << 3;
     internal const int LOG_ERR = 3;
     internal const int LOG_WARNING = 4;
     internal const int LOG_INFO = 6;
-    internal const int LOG_DEBUG = 7;
 
     // ident must stay valid for the process lifetime: callers pass a pinned or static buffer.
     [LibraryImport(LibraryNames.LibC)]

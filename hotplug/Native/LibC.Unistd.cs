@@ -6,7 +6,4 @@ internal static partial class LibC
 {
     [LibraryImport(LibraryNames.LibC, SetLastError = true)]
     internal static unsafe partial nint write(int fd, byte* buf, nuint count);
-
-    [LibraryImport(LibraryNames.LibC)]
-    internal static partial int getpid();
 }

@@ -95,7 +95,7 @@ internal static partial class Checks
     /// </summary>
     private static void Exported(Verdict verdict, Disk disk, string pd, string ds, string record, bool mustBeLive, bool mustBeHeld)
     {
-        if (!DeviceNumber.TryParse(pd, out DeviceNumber device) || !Diskseq.TryParse(ds, out ulong diskseq))
+        if (!DeviceNumber.TryParse(pd, out DeviceNumber device) || !DiskSequence.TryParse(ds, out ulong diskseq))
         {
             verdict.Fail($"malformed export: physical-device '{pd}', diskseq '{ds}'");
             return;
@@ -178,6 +178,6 @@ internal static partial class Checks
     }
 
     private static string Describe(DeviceFacts? facts) => facts is DeviceFacts f
-        ? $"{f.Device} diskseq {Diskseq.Format(f.Diskseq)}" + (f.BackingIno is ulong ino ? $" on inode {f.BackingDev}:{ino}" : "")
+        ? $"{f.Device} diskseq {DiskSequence.Format(f.Diskseq)}" + (f.BackingIno is ulong ino ? $" on inode {f.BackingDev}:{ino}" : "")
         : "no device";
 }

@@ -38,7 +38,7 @@ internal sealed class FileSubject(TestImage image) : Subject
     public override bool IsBackedCorrectly(DeviceFacts device)
         => device.BackingDev == Image.StDev && device.BackingIno == Image.StIno;
 
-    public override string ExpectedRecord(DeviceNumber device, ulong diskseq) => $"loop {device} {Diskseq.Format(diskseq)}";
+    public override string ExpectedRecord(DeviceNumber device, ulong diskseq) => $"loop {device} {DiskSequence.Format(diskseq)}";
 }
 
 /// <summary>params is a block device (a loop device the harness attached): exported as is, never torn down.</summary>
@@ -60,7 +60,7 @@ internal sealed class BlockSubject(TargetDevice target) : Subject
         => Devices.Inspect(Target.Device) is DeviceFacts now && now.Diskseq == Target.Diskseq
            && now.BackingDev == Target.Image.StDev && now.BackingIno == Target.Image.StIno
             ? null
-            : $"the target {Target.Path} ({Target.Device}, diskseq {Diskseq.Format(Target.Diskseq)}) is no longer bound to {Target.Image.Path}";
+            : $"the target {Target.Path} ({Target.Device}, diskseq {DiskSequence.Format(Target.Diskseq)}) is no longer bound to {Target.Image.Path}";
 }
 
 /// <summary>A loop device the harness attached with losetup as a block-device target; detached at the end if still its own.</summary>

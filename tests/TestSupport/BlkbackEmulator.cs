@@ -115,9 +115,9 @@ internal sealed class BlkbackEmulator : IDisposable
             return;
         }
         string? expected = server.Read($"{backend}/diskseq");
-        ulong actual = Diskseq.Read(fd, physicalDevice);
+        ulong actual = DiskSequence.Read(fd, physicalDevice);
         bool mismatch = ReportDiskseqMismatch
-            || (expected is not null && (!Diskseq.TryParse(expected, out ulong wanted) || wanted != actual));
+            || (expected is not null && (!DiskSequence.TryParse(expected, out ulong wanted) || wanted != actual));
         if (mismatch)
         {
             fd.Dispose();

@@ -9,9 +9,6 @@ using BlockDiskseq.Native;
 using BlockDiskseq.Sharing;
 using Xunit;
 
-// The tests drive Linux kernel interfaces only (the program is Linux-only too).
-[assembly: System.Runtime.Versioning.SupportedOSPlatform("linux")]
-
 namespace BlockDiskseq.TestSupport;
 
 /// <summary>

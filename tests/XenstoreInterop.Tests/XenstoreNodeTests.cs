@@ -73,7 +73,7 @@ public sealed class XenstoreNodeTests : ConnectedTests
     {
         Server.Write("/test/tree/leaf", "1");
 
-        Assert.True(Client.Remove("/test/tree"));
+        Assert.True(Client.TryDelete("/test/tree"));
         Assert.False(Server.Exists("/test/tree/leaf"));
         Assert.False(Server.Exists("/test/tree"));
     }
@@ -82,8 +82,8 @@ public sealed class XenstoreNodeTests : ConnectedTests
     public void Remove_MissingNode_ReturnsFalse()
     {
         Server.Write("/test/parent", "");
-        Assert.False(Client.Remove("/test/parent/missing"));  // the daemon would answer OK
-        Assert.False(Client.Remove("/test/no/parent"));       // the daemon would answer ENOENT
+        Assert.False(Client.TryDelete("/test/parent/missing"));  // the daemon would answer OK
+        Assert.False(Client.TryDelete("/test/no/parent"));       // the daemon would answer ENOENT
     }
 
     [Fact]
@@ -127,7 +127,7 @@ public sealed class XenstoreNodeTests : ConnectedTests
         Assert.Equal("r", Server.Read("/local/domain/0/xsi/relative"));
         Assert.Equal("r", Client.Read("xsi/relative"));
         Assert.Equal(new[] { "relative" }, Client.TryList("xsi"));
-        Assert.True(Client.Remove("xsi"));
+        Assert.True(Client.TryDelete("xsi"));
         Assert.False(Server.Exists("/local/domain/0/xsi"));
     }
 

@@ -72,15 +72,15 @@ public class DmNameTests
     [InlineData("")]
     public void KernelRefusedNamesAreRefusedFirst(string name)
     {
-        Assert.Throws<ArgumentException>(() => DmNames.CheckName(name));
+        Assert.Throws<ArgumentException>(() => DmIdentifiers.CheckName(name));
     }
 
     [Fact]
     public void NamesMustFitTheField()
     {
-        Assert.Equal(new string('a', 127), DmNames.CheckName(new string('a', 127)));
-        Assert.Throws<ArgumentException>(() => DmNames.CheckName(new string('a', 128)));
-        Assert.Equal(new string('u', 128), DmNames.CheckUuid(new string('u', 128)));
-        Assert.Throws<ArgumentException>(() => DmNames.CheckUuid(new string('u', 129)));
+        Assert.Equal(new string('a', 127), DmIdentifiers.CheckName(new string('a', 127)));
+        Assert.Throws<ArgumentException>(() => DmIdentifiers.CheckName(new string('a', 128)));
+        Assert.Equal(new string('u', 128), DmIdentifiers.CheckUuid(new string('u', 128)));
+        Assert.Throws<ArgumentException>(() => DmIdentifiers.CheckUuid(new string('u', 129)));
     }
 }

@@ -29,7 +29,7 @@ public class LoopDeviceTests(ITestOutputHelper output)
         Assert.Equal($"{loop.Device.Major}:{loop.Device.Minor}", LoopScratch.SysBlock(loop.Number, "dev"));
         Assert.Equal(ulong.Parse(LoopScratch.SysBlock(loop.Number, "diskseq")!), loop.Diskseq);
         Assert.Equal(image, LoopScratch.SysBlock(loop.Number, "loop/backing_file"));
-        output.WriteLine($"{loop.Path} {loop.Device} diskseq {loop.Diskseq} ({Diskseq.Format(loop.Diskseq)})");
+        output.WriteLine($"{loop.Path} {loop.Device} diskseq {loop.Diskseq} ({DiskSequence.Format(loop.Diskseq)})");
     }
 
     [RootFact]

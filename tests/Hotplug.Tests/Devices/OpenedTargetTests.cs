@@ -58,7 +58,7 @@ public class OpenedTargetTests
         Assert.Equal(TargetKind.BlockDevice, target.Kind);
         Assert.Equal(loop.Path, target.Path);
         Assert.Equal(loop.Device, target.Device);
-        Assert.Equal(loop.Diskseq, Diskseq.Read(target.Fd, target.Path));
+        Assert.Equal(loop.Diskseq, DiskSequence.Read(target.Fd, target.Path));
     }
 
     [Fact]
@@ -147,7 +147,7 @@ public class OpenedTargetTests
         HotplugFailure e = Refused(image, AccessMode.Write);
         Assert.Equal($"File {image} is read-only, and so I will not mount it read-write in a guest domain.", e.Message);
         Assert.Equal(HotplugFailure.StatusBusy, e.Status);
-        Assert.Throws<HotplugFailure>(() => OpenedTarget.Open(DiskTarget.Parse(image), writable: true));
+        Assert.Throws<HotplugFailure>(() => OpenedTarget.Open(DiskTarget.Parse(image), AccessMode.Write));
 
         // r is fine, and w! overrides the rule as Xen's "!" does.
         using (OpenedTarget.Open(DiskTarget.Parse(image), AccessMode.Read)) { }

@@ -52,7 +52,7 @@ public sealed class BlockDeviceTests : IDisposable
 
         Assert.True(add.ExitCode == 0, add.ToString());
         Assert.Equal(device.Device.ToString(), be["physical-device"]);
-        Assert.Equal(Diskseq.Format(device.Diskseq), be["diskseq"]);
+        Assert.Equal(DiskSequence.Format(device.Diskseq), be["diskseq"]);
         Assert.Equal(spelling == Spelling.BareName ? device.Path : parameters, be["physical-device-path"]);
         Assert.Null(be["node"]);
         Assert.Equal("none", be["block-diskseq/layers"]);

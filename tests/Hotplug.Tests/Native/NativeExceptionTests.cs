@@ -1,5 +1,4 @@
 using BlockDiskseq.Native;
-using BlockDiskseq.Tests.DeviceMapper;
 using Xunit;
 
 namespace BlockDiskseq.Tests.Native;
@@ -22,4 +21,17 @@ public class NativeExceptionTests
         Assert.Equal(LibC.ENOENT, e.Errno);
         Assert.EndsWith("No such file or directory (ENOENT)", e.Message);
     }
+
+    [Fact]
+    public void ErrnoNamesComeFromTheCLibraryIncludingEopnotsupp()
+    {
+        // A throwaway COW on a filesystem without O_TMPFILE fails with 95; the hand-written table printed "errno 95".
+        var e = new NativeException("open(O_TMPFILE)", "/var/tmp", LibC.EOPNOTSUPP);
+        Assert.Equal("open(O_TMPFILE) on /var/tmp: Operation not supported (EOPNOTSUPP)", e.Message);
+        Assert.Equal("ETIMEDOUT", LibC.ErrnoName(LibC.ETIMEDOUT));
+    }
+
+    [Fact]
+    public void AnUnknownErrnoIsShownAsANumber()
+        => Assert.Equal("errno 4000", LibC.ErrnoName(4000));
 }

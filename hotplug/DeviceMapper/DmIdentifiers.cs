@@ -3,7 +3,7 @@ using System;
 namespace BlockDiskseq.DeviceMapper;
 
 /// <summary>What the kernel accepts as a dm name or uuid (dm-ioctl.c), checked before any ioctl.</summary>
-internal static class DmNames
+internal static class DmIdentifiers
 {
     /// <summary>DM_NAME_LEN - 1 bytes; no '/', not "control", "." or ".." (the kernel refuses those too).</summary>
     internal static string CheckName(string name)

@@ -4,7 +4,7 @@ using Xunit;
 
 namespace BlockDiskseq.Tests.Devices;
 
-public class DiskseqTests
+public class DiskSequenceTests
 {
     [Theory]
     [InlineData(1UL, "1")]
@@ -12,10 +12,10 @@ public class DiskseqTests
     [InlineData(0x10UL, "10")]
     [InlineData(ulong.MaxValue, "ffffffffffffffff")]
     public void FormatsLowerCaseHexWithoutLeadingZeros(ulong value, string expected)
-        => Assert.Equal(expected, Diskseq.Format(value));
+        => Assert.Equal(expected, DiskSequence.Format(value));
 
     [Fact]
-    public void ZeroIsNotADiskseq() => Assert.Throws<ArgumentOutOfRangeException>(() => Diskseq.Format(0));
+    public void ZeroIsNotADiskseq() => Assert.Throws<ArgumentOutOfRangeException>(() => DiskSequence.Format(0));
 
     [Theory]
     [InlineData("1", 1UL)]
@@ -25,7 +25,7 @@ public class DiskseqTests
     [InlineData("100", 0x100UL)]
     public void ParsesWhatBlkbackAccepts(string text, ulong expected)
     {
-        Assert.True(Diskseq.TryParse(text, out ulong value));
+        Assert.True(DiskSequence.TryParse(text, out ulong value));
         Assert.Equal(expected, value);
     }
 
@@ -46,7 +46,7 @@ public class DiskseqTests
     [InlineData("10000000000000000")]     // 17 digits: "diskseq too long"
     public void RefusesWhatBlkbackRefuses(string? text)
     {
-        Assert.False(Diskseq.TryParse(text, out ulong value));
+        Assert.False(DiskSequence.TryParse(text, out ulong value));
         Assert.Equal(0UL, value);
     }
 
@@ -56,7 +56,7 @@ public class DiskseqTests
     [InlineData(ulong.MaxValue)]
     public void RoundTrips(ulong value)
     {
-        Assert.True(Diskseq.TryParse(Diskseq.Format(value), out ulong parsed));
+        Assert.True(DiskSequence.TryParse(DiskSequence.Format(value), out ulong parsed));
         Assert.Equal(value, parsed);
     }
 }

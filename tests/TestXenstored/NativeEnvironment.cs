@@ -1,12 +1,12 @@
 using System.Runtime.InteropServices;
 
-namespace XenstoreInterop.Tests;
+namespace TestXenstored;
 
 /// <summary>
 /// The process environment libxenstore reads with getenv(). On Unix, .NET's Environment.SetEnvironmentVariable
 /// changes only a managed copy, so XENSTORED_PATH has to be set here for xs_open to see it.
 /// </summary>
-internal static partial class NativeEnvironment
+public static partial class NativeEnvironment
 {
     public static void Set(string name, string value)
     {

@@ -8,7 +8,7 @@ namespace BlockDiskseq.Devices;
 /// and (since 6.5, b90ecc0379eb) media change, so major:minor plus diskseq names one incarnation of a device.
 /// The kernel never issues 0, which blkback reads as "no check".
 /// </summary>
-internal static class Diskseq
+internal static class DiskSequence
 {
     /// <summary>Most hex digits blkback accepts (a u64).</summary>
     internal const int MaxDigits = 16;
