@@ -28,8 +28,8 @@ internal sealed class Concurrency(Lab lab, Random random)
         using Disk disk = lab.Disk(subject, Flavour());
         disk.Blkback.Stall = true;
         using Process add = lab.Start(disk.Backend, "add", environment: ShortWait);
-        if (!SpinWait.SpinUntil(() => disk.PhysicalDevice is not null, ExportLimit))
-            verdict.Fail("add never wrote physical-device");
+        if (!SpinWait.SpinUntil(() => disk.PhysicalDevice is not null || add.HasExited, ExportLimit) || disk.PhysicalDevice is null)
+            verdict.Fail($"add wrote no physical-device within {ExportLimit.TotalSeconds} s ({(add.HasExited ? "it exited " + add.ExitCode : "still running")})");
         Outcome remove = disk.Run("remove");
         Outcome added = Outcome.Finish(add);
         Checks.Exit(verdict, remove, sigkillSent: false);
