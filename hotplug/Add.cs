@@ -22,6 +22,19 @@ internal static class Add
         BackendPath be = invocation.Backend!;
         if (AlreadyAdded(xs, be))
             return;
+        try
+        {
+            AddNew(xs, invocation, be, deadline);
+        }
+        catch (AddedMeanwhile e)
+        {
+            if (!AlreadyAdded(xs, be))
+                throw new HotplugFailure(e.Message);
+        }
+    }
+
+    private static void AddNew(Xenstore xs, Invocation invocation, BackendPath be, Deadline deadline)
+    {
         AddRequest request = AddRequest.Read(xs, be);
         using OpenedDisk disk = OpenedDisk.Open(request.Parameters, request.Mode);
         BlkbackWait? wait = invocation.NoWait ? null : BlkbackWait.For(be, request, invocation.Settings);
@@ -73,6 +86,13 @@ internal static class Add
         {
             ExportNodes.Write(xs, be, export, notes);
             return export;
+        }
+        catch (XenstoreException)
+        {
+            // Not a refusal: the connection failed, perhaps after xenstored applied the commit.
+            ExportNodes.UndoIfCommitted(xs, be, export);
+            export.Dispose();
+            throw;
         }
         catch
         {
