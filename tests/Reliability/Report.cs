@@ -28,6 +28,8 @@ internal static class Report
         md.AppendLine($"| **all** | | **{tallies.Sum(t => t.Trials):N0}** | **{tallies.Sum(t => t.Failed):N0}** | "
             + $"{tallies.Sum(t => t.FaultPoints):N0} | {tallies.Sum(t => t.Landed):N0} | **{tallies.Sum(t => t.Leaks)}** | "
             + $"**{tallies.Sum(t => t.WrongDisk)}** | **{tallies.Sum(t => t.UnexpectedExits)}** | {total.TotalSeconds:F0} s | |");
+        foreach (string row in FuzzRows())
+            md.AppendLine(row);
         md.AppendLine();
         md.AppendLine("\"faults landed\": sweep trials whose fault strace really injected (it prints INJECTED, or the SIGKILL");
         md.AppendLine("killed the process); kill-soak and storm operations that died of the SIGKILL sent to them (an operation");
@@ -45,5 +47,26 @@ internal static class Report
         if (failures.Count > 100)
             md.AppendLine($"- ... and {failures.Count - 100} more (the run's output has them all)");
         return md.ToString();
+    }
+
+    private const string FuzzFigures = "docs/reliability-fuzz.md";
+
+    /// <summary>
+    /// Part 5's rows, from the last run of tests/fuzz/run (an hour per target, so not rerun here): afl's
+    /// executions stand in the trials column and are not added to the total above them.
+    /// </summary>
+    private static IEnumerable<string> FuzzRows()
+    {
+        if (!File.Exists(FuzzFigures))
+            yield break;
+        foreach (string line in File.ReadLines(FuzzFigures))
+        {
+            // | target | what one input is | execs | inputs fuzzed (corpus) | seeds | crashes | hangs | duration |
+            string[] cells = line.Split('|', StringSplitOptions.TrimEntries);
+            if (cells.Length != 10 || !long.TryParse(cells[3], out long execs))
+                continue;
+            yield return $"| 5 fuzzing | afl++, {cells[1]}: {cells[2]} | {execs:N0} executions | {cells[6]} | | | | | {cells[6]} crashes, "
+                + $"{cells[7]} hangs | {cells[8]} | inputs fuzzed (corpus): {cells[4]}; from {FuzzFigures}, not in the total |";
+        }
     }
 }
