@@ -28,7 +28,8 @@ internal static class Add
         }
         catch (AddedMeanwhile e)
         {
-            if (!AlreadyAdded(xs, be))
+            // What the transaction saw names the race; AlreadyAdded's own refusal would hide it.
+            if (!AddedByUs(xs, be))
                 throw new HotplugFailure(e.Message);
         }
     }
@@ -55,6 +56,18 @@ internal static class Add
         Log.Info(wait is null
             ? $"exported {export} without waiting for blkback (--no-wait)"
             : $"blkback holds {export}");
+    }
+
+    private static bool AddedByUs(Xenstore xs, BackendPath be)
+    {
+        try
+        {
+            return AlreadyAdded(xs, be);
+        }
+        catch (HotplugFailure)
+        {
+            return false;
+        }
     }
 
     private static bool AlreadyAdded(Xenstore xs, BackendPath be)
