@@ -49,7 +49,7 @@ internal static class Add
         if (xs.TryRead(be.Node(BackendNodes.PhysicalDevice)) is not string physicalDevice)
             return false;
         if (!ExportNodes.IsOurs(physicalDevice, xs.TryRead(ExportNodes.RecordNode(be))))
-            throw new HotplugFailure($"physical-device is already '{Sanitise.Line(physicalDevice)}', "
+            throw new HotplugFailure($"physical-device is already {Printable.Quote(physicalDevice)}, "
                 + "and not written by block-diskseq: another script serves this disk");
         Log.Info($"physical-device {physicalDevice} was already written by block-diskseq: nothing to do");
         return true;

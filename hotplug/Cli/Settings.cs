@@ -41,7 +41,7 @@ internal sealed record Settings(TimeSpan Timeout, string XenBackendSysfsRoot, ul
             && text.AsSpan().IndexOfAnyExcept("0123456789.") < 0 && text.AsSpan().Count('.') <= 1;
         if (!wellFormed || !double.TryParse(text, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out double seconds)
             || seconds <= 0 || seconds > MaxTimeoutSeconds)
-            throw new UsageException($"{source} must be a number of seconds in (0, {MaxTimeoutSeconds}], not '{Sanitise.Line(text)}'");
+            throw new UsageException($"{source} must be a number of seconds in (0, {MaxTimeoutSeconds}], not {Printable.Quote(text)}");
         return TimeSpan.FromSeconds(seconds);
     }
 

@@ -108,7 +108,7 @@ internal sealed class LoopUsers
     {
         try
         {
-            return Reporting.Sanitise.Line(File.ReadAllText($"{process}/comm").TrimEnd('\n'));
+            return File.ReadAllText($"{process}/comm").TrimEnd('\n');
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

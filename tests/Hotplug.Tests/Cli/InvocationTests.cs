@@ -107,13 +107,13 @@ public class InvocationTests
     }
 
     [Theory]
-    [InlineData("backend/vbd/1", "XENBUS_PATH 'backend/vbd/1' is not a vbd backend path")]
-    [InlineData("backend/vbd/1/2\nforged", "XENBUS_PATH 'backend/vbd/1/2\\x0aforged' is not")]
+    [InlineData("backend/vbd/1", "XENBUS_PATH \"backend/vbd/1\" is not a vbd backend path")]
+    [InlineData("backend/vbd/1/2\nforged", "XENBUS_PATH \"backend/vbd/1/2\\nforged\" is not")]
     public void MalformedXenbusPathIsAFailureNamingIt(string path, string expected)
     {
         var env = new Dictionary<string, string>(Libxl) { ["XENBUS_PATH"] = path };
         var e = Assert.Throws<HotplugFailure>(() => Parse(env, "remove"));
-        Assert.StartsWith(expected, e.Message);
+        Assert.StartsWith(expected, FailureReport.Describe(e).Message);
     }
 
     [Theory]

@@ -68,7 +68,7 @@ public sealed class BlkbackFailureTests : IDisposable
 
         HotplugResult add = world.RunWhileWaiting(be, ["add"], () => world.Server.Write(be.ErrorNode, "12 allocating backend\nforged line"));
 
-        AssertFailedCleanly(add, be, image, $"blkback failed to open the device: error/{be.Relative}/error: 12 allocating backend\\x0aforged line");
+        AssertFailedCleanly(add, be, image, $"blkback failed to open the device: error/{be.Relative}/error: 12 allocating backend\\nforged line");
     }
 
     [IntegrationFact]
