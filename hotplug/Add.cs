@@ -26,7 +26,7 @@ internal static class Add
         using OpenedDisk disk = OpenedDisk.Open(request.Parameters, request.Mode);
         BlkbackWait? wait = invocation.NoWait ? null : BlkbackWait.For(be, request, invocation.Settings);
         var notes = new ExportNotes(wait?.Method ?? BlkbackWait.NoWaitMethod, invocation.Settings.DiskseqTestOffset);
-        var loopUsers = new LoopUsers(invocation.Settings.XenBackendSysfsRoot, SharingRules.BackendNaming(xs, be));
+        var loopUsers = new LoopUsers(invocation.Settings.SysfsRoot, SharingRules.BackendNaming(xs, be));
         using ExportedDevice export = Export(xs, be, request.Mode, disk, notes, loopUsers, deadline);
         Log.Step($"wrote physical-device {export}");
         try

@@ -28,8 +28,29 @@ public class InvocationTests
         Assert.False(inv.NoWait);
         Assert.False(inv.Verbose);
         Assert.Equal(TimeSpan.FromSeconds(30), inv.Settings.Timeout);
-        Assert.Equal("/sys", inv.Settings.XenBackendSysfsRoot);
+        Assert.Equal("/sys", inv.Settings.SysfsRoot);
         Assert.Equal("/var/log/xen", inv.Settings.HotplugLogDirectory);
+        Assert.Equal("/run/block-diskseq", inv.Settings.RunDirectory);
+        Assert.Equal("/var/tmp", inv.Settings.CowDirectory);
+    }
+
+    [Theory]
+    [InlineData("BLOCK_DISKSEQ_SYSFS")]
+    [InlineData("BLOCK_DISKSEQ_RUNDIR")]
+    [InlineData("BLOCK_DISKSEQ_COWDIR")]
+    public void DirectoriesFromEnvironment(string variable)
+    {
+        Func<Settings, string> read = variable switch
+        {
+            "BLOCK_DISKSEQ_SYSFS" => s => s.SysfsRoot,
+            "BLOCK_DISKSEQ_RUNDIR" => s => s.RunDirectory,
+            _ => s => s.CowDirectory,
+        };
+        string unset = read(Parse(Libxl, "add").Settings);
+        var env = new Dictionary<string, string>(Libxl) { [variable] = "/tmp/lab/dir/" };
+        Assert.Equal("/tmp/lab/dir", read(Parse(env, "add").Settings));
+        env[variable] = "";
+        Assert.Equal(unset, read(Parse(env, "add").Settings));
     }
 
     [Fact]

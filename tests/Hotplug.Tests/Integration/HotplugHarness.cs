@@ -78,11 +78,10 @@ internal sealed class HotplugHarness : IDisposable
         ["XENBUS_BASE_PATH"] = be is null ? null : "backend",
         ["script"] = "/etc/xen/scripts/block-diskseq",
         ["XENSTORED_PATH"] = Server.SocketPath,
-        ["BLOCK_DISKSEQ_XEN_BACKEND_SYSFS"] = SysfsRoot,
+        ["BLOCK_DISKSEQ_SYSFS"] = SysfsRoot,
         ["BLOCK_DISKSEQ_RUNDIR"] = RunDir,
         ["BLOCK_DISKSEQ_LOGDIR"] = LogDir,
         ["BLOCK_DISKSEQ_TIMEOUT"] = null,
-        ["BLOCK_DISKSEQ_SYSFS"] = null,
     };
 
     public HotplugResult Run(TestBackend be, string verb, params string[] options)

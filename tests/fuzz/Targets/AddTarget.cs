@@ -67,8 +67,7 @@ internal sealed class AddTarget : IDisposable
         server = XenstoreServer.Start(Path.Combine(root, "xs.sock"));
         server.Write("/local/domain/0/domid", "0");
         NativeEnv.Set("XENSTORED_PATH", server.SocketPath);
-        NativeEnv.Set(BackingLock.RunDirVariable, Path.Combine(root, "run"));
-        Environment.SetEnvironmentVariable(BackingLock.RunDirVariable, Path.Combine(root, "run"));
+        BackingLock.RunDir = Path.Combine(root, "run");
         if (!BackendPath.TryParse($"/local/domain/0/backend/vbd/{FrontendId}/{DeviceId}", out BackendPath? path))
             throw new InvalidOperationException("backend path");
         be = path;
