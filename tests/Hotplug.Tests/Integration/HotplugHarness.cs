@@ -21,8 +21,6 @@ internal sealed class HotplugHarness : IDisposable
 {
     /// <summary>Far above any run (an add takes milliseconds; the longest test timeout is a few seconds).</summary>
     private static readonly TimeSpan RunLimit = TimeSpan.FromSeconds(60);
-    /// <summary>Autoclear detaches at the last close, which a killed process reaches while exiting; allow slack.</summary>
-    private static readonly TimeSpan LoopSettleLimit = TimeSpan.FromSeconds(5);
     /// <summary>How long RunWhileWaiting gives add to reach its wait.</summary>
     private static readonly TimeSpan WaitLimit = TimeSpan.FromSeconds(20);
 
@@ -165,12 +163,8 @@ internal sealed class HotplugHarness : IDisposable
         return new HotplugResult(process.ExitCode, stdout.Result, stderr.Result);
     }
 
-    /// <summary>Waits (bounded) until no loop device is bound to the image; returns how many still are.</summary>
-    public static int LoopsLeft(TestImage image)
-    {
-        _ = SpinWait.SpinUntil(() => image.BoundLoops == 0, LoopSettleLimit);
-        return image.BoundLoops;
-    }
+    /// <summary>How many loop devices are still bound to the image after the settle wait (TestSupport.LoopsLeft).</summary>
+    public static int LoopsLeft(TestImage image) => TestSupport.LoopsLeft.On(image.StDev, image.StIno).Count;
 
     public void Dispose()
     {

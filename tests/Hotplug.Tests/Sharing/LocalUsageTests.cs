@@ -111,6 +111,6 @@ public class LocalUsageTests
         Assert.Equal(image + " (deleted)", LoopScratch.SysBlock(loop.Number, "loop/backing_file"));
         Assert.Equal([loop.Device], LocalUsage.LoopsBackedBy(status.Dev, status.Ino));
         loop.Dispose();
-        Assert.True(LoopScratch.WaitUntil(() => LocalUsage.LoopsBackedBy(status.Dev, status.Ino).Count == 0));
+        Assert.Empty(LoopsLeft.On(status.Dev, status.Ino));
     }
 }
