@@ -114,14 +114,40 @@ internal sealed class HotplugHarness : IDisposable
         return Finish(process);
     }
 
+    /// <summary>
+    /// An image and a backend whose emulated blkback does not open the device (Stall) until the test lets it:
+    /// an add started on it stays in its wait for blkback (RunWhileWaiting, StartWaiting).
+    /// </summary>
+    public (TestImage Image, TestBackend Backend) StalledBackend(uint domid, BlkbackFlavour flavour = BlkbackFlavour.Series)
+    {
+        TestImage image = Image();
+        TestBackend be = Backend(domid, 51712, image.Path, "w", flavour);
+        be.Blkback!.Stall = true;
+        return (image, be);
+    }
+
     /// <summary>Starts a verb, waits until it has written physical-device (so add is in its wait), then acts.</summary>
     public HotplugResult RunWhileWaiting(TestBackend be, string[] args, Action act)
     {
-        using Process process = Start(args, LibxlEnvironment(be));
-        bool written = SpinWait.SpinUntil(() => be["physical-device"] is not null || process.HasExited, WaitLimit);
-        Xunit.Assert.True(written && !process.HasExited, $"{args[0]} never wrote physical-device");
+        using Process process = StartWaiting(be, args);
+        Xunit.Assert.True(!process.HasExited, $"{args[0]} never wrote physical-device");
         act();
         return Finish(process);
+    }
+
+    /// <summary>
+    /// Starts a verb and returns once it has written physical-device (so add is in its wait) or has ended;
+    /// the caller must Finish it. One that does neither within WaitLimit is killed and fails the test.
+    /// </summary>
+    public Process StartWaiting(TestBackend be, string[] args)
+    {
+        Process process = Start(args, LibxlEnvironment(be));
+        if (SpinWait.SpinUntil(() => be["physical-device"] is not null || process.HasExited, WaitLimit))
+            return process;
+        process.Kill();
+        HotplugResult killed = Finish(process);
+        process.Dispose();
+        throw new TimeoutException($"{args[0]} never wrote physical-device within {WaitLimit}: {killed}");
     }
 
     /// <summary>Starts the binary; the caller must Finish (or kill and Finish) it.</summary>
