@@ -40,7 +40,7 @@ internal static class Add
         using OpenedDisk disk = OpenedDisk.Open(request.Parameters, request.Mode);
         BlkbackWait? wait = invocation.NoWait ? null : BlkbackWait.For(be, request, invocation.Settings);
         var notes = new ExportNotes(wait?.Method ?? BlkbackWait.NoWaitMethod, invocation.Settings.DiskseqTestOffset);
-        var loopUsers = new LoopUsers(invocation.Settings.XenBackendSysfsRoot, SharingRules.BackendNaming(xs, be));
+        var loopUsers = new LoopUsers(invocation.Settings.SysfsRoot, SharingRules.BackendNaming(xs, be));
         using ExportedDevice export = Export(xs, be, request.Mode, disk, notes, loopUsers, deadline);
         Log.Step($"wrote physical-device {export}");
         try
@@ -75,7 +75,7 @@ internal static class Add
         if (xs.TryRead(be.Node(BackendNodes.PhysicalDevice)) is not string physicalDevice)
             return false;
         if (!ExportNodes.IsOurs(physicalDevice, xs.TryRead(ExportNodes.RecordNode(be))))
-            throw new HotplugFailure($"physical-device is already '{Sanitise.Line(physicalDevice)}', "
+            throw new HotplugFailure($"physical-device is already {Printable.Quote(physicalDevice)}, "
                 + "and not written by block-diskseq: another script serves this disk");
         Log.Info($"physical-device {physicalDevice} was already written by block-diskseq: nothing to do");
         return true;

@@ -1,6 +1,9 @@
 using System;
 using BlockDiskseq.Cli;
+using BlockDiskseq.DeviceMapper;
+using BlockDiskseq.Devices;
 using BlockDiskseq.Reporting;
+using BlockDiskseq.Sharing;
 using XenstoreInterop;
 
 namespace BlockDiskseq;
@@ -62,12 +65,21 @@ internal static class Program
             Log.Error(e.Message);
             return ExitCodes.Failure;
         }
+        UseSettings(invocation.Settings);
         Log.Verbose = invocation.Verbose;
         Log.Context = invocation.Backend is null ? $"block-diskseq {args[0]}" : $"block-diskseq {args[0]} {invocation.Backend}";
         // status is a person's read-only look, not a hotplug event.
         if (invocation.Verb != Verb.Status)
             Log.HotplugLogDirectory = invocation.Settings.HotplugLogDirectory;
         return invocation.Verb == Verb.Status ? Status.Run(invocation) : RunHotplug(invocation);
+    }
+
+    /// <summary>The settings read once from the environment, handed to the parts that keep them.</summary>
+    private static void UseSettings(Settings settings)
+    {
+        Sysfs.Root = settings.SysfsRoot;
+        BackingLock.RunDir = settings.RunDirectory;
+        ThrowawayCow.Directory = settings.CowDirectory;
     }
 
     /// <summary>

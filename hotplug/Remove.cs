@@ -33,7 +33,7 @@ internal static class Remove
         }
         ExportNodes.Forget(xs, be);
         if (!DiskseqRecord.TryParse(text, out DiskseqRecord record))
-            throw new HotplugFailure($"{recordNode} is malformed ('{Sanitise.Line(text)}'): not touching any device");
+            throw new HotplugFailure($"{recordNode} is malformed ({Printable.Quote(text)}): not touching any device");
         var outcomes = new List<LayerOutcome>();
         for (int i = record.Layers.Count - 1; i >= 0; i--)
             outcomes.Insert(0, TearDown(record.Layers[i], dm));

@@ -77,7 +77,7 @@ internal static class Status
         if (DiskseqRecord.TryParse(recordText, out DiskseqRecord record))
         {
             foreach (CreatedLayer layer in record.Layers)
-                text.Append("    ").Append(layer).Append(": ").Append(LayerState(layer)).Append('\n');
+                text.Append("    ").Append(layer).Append(": ").Append(Printable.Line(LayerState(layer))).Append('\n');
         }
         else if (recordText is not null)
         {
@@ -95,11 +95,11 @@ internal static class Status
         if (diskseqText is null)
             return "gone";
         if (!ulong.TryParse(diskseqText, out ulong current))
-            return $"exists, unreadable diskseq '{Sanitise.Line(diskseqText)}'";
+            return $"exists, unreadable diskseq {Printable.Quote(diskseqText)}";
         // A loop device stays after it is detached, without a backing file; a dm device goes entirely.
         string? identity = KernelFile.TryReadText(layer.Kind == LayerKind.Loop ? $"{device}/loop/backing_file" : $"{device}/dm/name")?.TrimEnd('\n');
         string what = identity is null ? "not attached to any file"
-            : layer.Kind == LayerKind.Loop ? $"backed by {Sanitise.Line(identity)}" : $"named {Sanitise.Line(identity)}";
+            : layer.Kind == LayerKind.Loop ? $"backed by {identity}" : $"named {identity}";
         if (current == layer.Diskseq)
             return $"alive, diskseq {DiskSequence.Format(current)} as recorded, {what}";
         return identity is null
@@ -114,14 +114,14 @@ internal static class Status
             return $"has closed the device or is closing it (state {state})";
         string? opened = xs.TryRead(be.Node(BackendNodes.Opened));
         if (opened is not null)
-            return opened == "1" ? "holds the device (opened = 1)" : $"does not hold a device (opened = {Sanitise.Line(opened)})";
+            return opened == "1" ? "holds the device (opened = 1)" : $"does not hold a device (opened = {opened})";
         string attribute = settings.BlkbackPhysicalDeviceAttribute(be);
         string? device = KernelFile.TryReadText(attribute);
         return device is null
             ? $"does not hold a device (no {attribute})"
-            : $"holds {Sanitise.Line(device.TrimEnd('\n'))} ({attribute})";
+            : $"holds {device.TrimEnd('\n')} ({attribute})";
     }
 
     private static void Line(StringBuilder text, string key, string? value)
-        => text.Append("  ").Append(key.PadRight(22)).Append(value is null ? "-" : Sanitise.Line(value)).Append('\n');
+        => text.Append("  ").Append(key.PadRight(22)).Append(value is null ? "-" : Printable.Line(value)).Append('\n');
 }

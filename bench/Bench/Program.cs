@@ -31,7 +31,7 @@ internal static class Program
 
         using (var world = new World())
         {
-            ours = ours with { ExtraEnvironment = new Dictionary<string, string> { ["BLOCK_DISKSEQ_RUNDIR"] = world.RunDir, ["BLOCK_DISKSEQ_XEN_BACKEND_SYSFS"] = world.SysfsRoot, ["BLOCK_DISKSEQ_LOGDIR"] = world.LogDir } };
+            ours = ours with { ExtraEnvironment = new Dictionary<string, string> { ["BLOCK_DISKSEQ_RUNDIR"] = world.RunDir, ["BLOCK_DISKSEQ_SYSFS"] = world.SysfsRoot, ["BLOCK_DISKSEQ_LOGDIR"] = world.LogDir } };
             if (options.TraceDir is string traceDir)
             {
                 Trace.Write(world, ours, traceDir);

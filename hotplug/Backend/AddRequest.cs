@@ -33,13 +33,13 @@ internal sealed record AddRequest(string Parameters, AccessMode Mode, string? Op
     private static void CheckType(string? type)
     {
         if (type != PhyType)
-            throw new HotplugFailure($"backend type is {Sanitise.Quote(type)}, expected '{PhyType}' (a disk with script=block-diskseq)");
+            throw new HotplugFailure($"backend type is {Printable.Quote(type)}, expected \"{PhyType}\" (a disk with script=block-diskseq)");
     }
 
     private static void CheckFrontendId(string? frontendId, BackendPath be)
     {
         if (frontendId is null || !BackendPath.TryParseDomainId(frontendId, out uint id) || id != be.FrontendId)
-            throw new HotplugFailure($"frontend-id is {Sanitise.Quote(frontendId)}, expected {be.FrontendId} as in {be.Path}");
+            throw new HotplugFailure($"frontend-id is {Printable.Quote(frontendId)}, expected {be.FrontendId} as in {be.Path}");
     }
 
     /// <summary>A value that must exist, be non-empty, valid UTF-8 and free of NULs.</summary>

@@ -25,7 +25,7 @@ internal static class ExportNodes
     {
         _ when XenbusStates.IsTearingDown(state) => $"backend state is {state}: the toolstack is tearing the device down",
         null => "backend state is missing: the toolstack removed the device",
-        _ => $"backend state is {Sanitise.Quote(state)}, not 2 (InitWait): blkback is not waiting for a device",
+        _ => $"backend state is {Printable.Quote(state)}, not 2 (InitWait): blkback is not waiting for a device",
     });
 
     /// <summary>
@@ -74,7 +74,7 @@ internal static class ExportNodes
             return false;
         }
         throw new HotplugFailure($"after the Xenstore connection dropped during the transaction, physical-device is "
-            + $"{Sanitise.Quote(physicalDevice)} and diskseq {Sanitise.Quote(diskseqText)}, not ours ({export.Device}, "
+            + $"{Printable.Quote(physicalDevice)} and diskseq {Printable.Quote(diskseqText)}, not ours ({export.Device}, "
             + $"{DiskSequence.Format(diskseq)}): another add wrote them");
     }
 
@@ -84,7 +84,7 @@ internal static class ExportNodes
         if (XenbusStates.Parse(state) != XenbusState.InitWait)
             throw NotInitWait(state);
         if (xs.TryRead(be.Node(BackendNodes.PhysicalDevice), tx) is string other)
-            throw new AddedMeanwhile($"physical-device became '{Sanitise.Line(other)}' while adding: another add ran for {be.Path}");
+            throw new AddedMeanwhile($"physical-device became {Printable.Quote(other)} while adding: another add ran for {be.Path}");
         xs.Write(be.Node(BackendNodes.Diskseq), DiskSequence.Format(diskseq), tx);
         xs.Write(be.Node(BackendNodes.PhysicalDevice), export.Device.ToString(), tx);
         xs.Write(be.Node(BackendNodes.PhysicalDevicePath), export.Path, tx);

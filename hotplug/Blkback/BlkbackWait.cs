@@ -61,7 +61,7 @@ internal sealed class BlkbackWait
     {
         if (request.Opened is not (null or "0"))
         {
-            string message = $"{be.Node(BackendNodes.Opened)} is {Sanitise.Quote(request.Opened)} before "
+            string message = $"{be.Node(BackendNodes.Opened)} is {Printable.Quote(request.Opened)} before "
                 + "physical-device was written; expected '0' (or no node on kernels without the diskseq series)";
             // blkback writes 1 only once it holds a device: another add may have exported one since Add.Run first looked.
             throw request.Opened == "1" ? new AddedMeanwhile(message) : new HotplugFailure(message);
@@ -194,13 +194,13 @@ internal sealed class BlkbackWait
                 return false;
             if (opened.Value is "1")
                 return true;
-            throw new HotplugFailure($"{opened.Path} became {Sanitise.Quote(opened.Value)} while waiting for blkback");
+            throw new HotplugFailure($"{opened.Path} became {Printable.Quote(opened.Value)} while waiting for blkback");
         }
         string? attribute = KernelFile.TryReadText(sysfsAttribute)?.TrimEnd('\n');
         if (attribute is null)
             return false;
         if (attribute != device.ToString())
-            throw new HotplugFailure($"blkback opened {Sanitise.Line(attribute)} ({sysfsAttribute}), not {device}");
+            throw new HotplugFailure($"blkback opened {attribute} ({sysfsAttribute}), not {device}");
         return true;
     }
 
@@ -215,7 +215,7 @@ internal sealed class BlkbackWait
         if (closing)
             nodes.Error.Read(xs);
         if (nodes.Error.Value is string error && error != blkbackErrorBefore)
-            throw new HotplugFailure($"blkback failed to open the device: {be.BlkbackErrorNode}: {Sanitise.Line(error)}"
+            throw new HotplugFailure($"blkback failed to open the device: {be.BlkbackErrorNode}: {error}"
                 + (sysfsAttribute is null && error.StartsWith(NoSuchDeviceError, StringComparison.Ordinal)
                     ? " (a diskseq-checking blkback: the device it opened did not carry the diskseq we wrote)" : ""));
         if (closing)

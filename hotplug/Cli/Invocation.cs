@@ -29,7 +29,7 @@ internal sealed record Invocation(Verb Verb, BackendPath? Backend, bool NoWait, 
             "add" => Verb.Add,
             "remove" => Verb.Remove,
             "status" => Verb.Status,
-            _ => throw new UsageException($"unknown command '{Sanitise.Line(args[0])}'"),
+            _ => throw new UsageException($"unknown command {Printable.Quote(args[0])}"),
         };
         Options options = Options.Parse(verb, args.AsSpan(1));
         Settings settings = Settings.FromEnvironment(env);
@@ -51,16 +51,16 @@ internal sealed record Invocation(Verb Verb, BackendPath? Backend, bool NoWait, 
     private static BackendPath ParseBackend(string text, string source)
         => BackendPath.TryParse(text, out BackendPath? backend)
             ? backend
-            : throw new HotplugFailure($"{source} '{Sanitise.Line(text)}' is not a vbd backend path "
+            : throw new HotplugFailure($"{source} {Printable.Quote(text)} is not a vbd backend path "
                 + "(backend/vbd/DOMID/DEVID or /local/domain/N/backend/vbd/DOMID/DEVID)");
 
     /// <summary>libxl sets these for every vbd script; any other value means we were run for another device kind.</summary>
     private static void CheckXenbusKind(Func<string, string?> env)
     {
         if (env(XenbusTypeVariable) is string type && type != BackendNodes.VbdType)
-            throw new HotplugFailure($"{XenbusTypeVariable} is '{Sanitise.Line(type)}': block-diskseq serves vbd backends only");
+            throw new HotplugFailure($"{XenbusTypeVariable} is {Printable.Quote(type)}: block-diskseq serves vbd backends only");
         if (env(XenbusBasePathVariable) is string basePath && basePath != BackendNodes.BackendDirectory)
-            throw new HotplugFailure($"{XenbusBasePathVariable} is '{Sanitise.Line(basePath)}', expected '{BackendNodes.BackendDirectory}'");
+            throw new HotplugFailure($"{XenbusBasePathVariable} is {Printable.Quote(basePath)}, expected \"{BackendNodes.BackendDirectory}\"");
     }
 
     /// <summary>The options after the verb, by hand: the command is small (dotnet-aot.md 6: no System.CommandLine).</summary>
@@ -79,7 +79,7 @@ internal sealed record Invocation(Verb Verb, BackendPath? Backend, bool NoWait, 
                     ("--backend", not Verb.Status) => options with { Backend = Value(args, ref i) },
                     ("--timeout", not Verb.Status) => options with { Timeout = Value(args, ref i) },
                     (_, Verb.Status) when !arg.StartsWith('-') && options.Backend is null => options with { Backend = arg },
-                    _ => throw new UsageException($"unexpected argument '{Sanitise.Line(arg)}' for {verb.ToString().ToLowerInvariant()}"),
+                    _ => throw new UsageException($"unexpected argument {Printable.Quote(arg)} for {verb.ToString().ToLowerInvariant()}"),
                 };
             }
             return options;

@@ -26,12 +26,12 @@ internal static class TestHooks
             return 0;
         if (env(GateVariable) != GateValue)
         {
-            Log.Warning($"{DiskseqOffsetVariable} is set but {GateVariable} is not '{GateValue}': test hooks are off, ignoring");
+            Log.Warning($"{DiskseqOffsetVariable} is set but {GateVariable} is not \"{GateValue}\": test hooks are off, ignoring");
             return 0;
         }
         bool wellFormed = text.Length is > 0 and <= 4 && text[0] != '0' && text.AsSpan().IndexOfAnyExcept("0123456789") < 0;
         if (!wellFormed || !ulong.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out ulong offset) || offset > MaxDiskseqOffset)
-            throw new UsageException($"{DiskseqOffsetVariable} must be a decimal number from 1 to {MaxDiskseqOffset}, not '{Sanitise.Line(text)}'");
+            throw new UsageException($"{DiskseqOffsetVariable} must be a decimal number from 1 to {MaxDiskseqOffset}, not {Printable.Quote(text)}");
         return offset;
     }
 }

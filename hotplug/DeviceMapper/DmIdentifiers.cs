@@ -1,4 +1,5 @@
 using System;
+using BlockDiskseq.Reporting;
 
 namespace BlockDiskseq.DeviceMapper;
 
@@ -10,7 +11,7 @@ internal static class DmIdentifiers
     {
         if (name.Length is 0 or >= Native.LibC.DM_NAME_LEN || name is "control" or "." or ".." || name.Contains('/')
             || !IsPrintableAscii(name))
-            throw new ArgumentException($"invalid dm device name '{name}'", nameof(name));
+            throw new ArgumentException($"invalid dm device name {Printable.Quote(name)}", nameof(name));
         return name;
     }
 
@@ -18,7 +19,7 @@ internal static class DmIdentifiers
     internal static string CheckUuid(string uuid)
     {
         if (uuid.Length is 0 or >= Native.LibC.DM_UUID_LEN || !IsPrintableAscii(uuid))
-            throw new ArgumentException($"invalid dm uuid '{uuid}'", nameof(uuid));
+            throw new ArgumentException($"invalid dm uuid {Printable.Quote(uuid)}", nameof(uuid));
         return uuid;
     }
 

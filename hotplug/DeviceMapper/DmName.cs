@@ -1,4 +1,5 @@
 using System;
+using BlockDiskseq.Reporting;
 
 namespace BlockDiskseq.DeviceMapper;
 
@@ -54,7 +55,7 @@ internal readonly record struct DmName(uint DomainId, uint DeviceId, string Laye
 
     internal static DmName Create(uint domainId, uint deviceId, string layer)
         => IsValidLayer(layer) ? new(domainId, deviceId, layer)
-         : throw new ArgumentException($"invalid dm layer name '{layer}'", nameof(layer));
+         : throw new ArgumentException($"invalid dm layer name {Printable.Quote(layer)}", nameof(layer));
 
     /// <summary>Parses a dm device name of this scheme; false for anyone else's device.</summary>
     internal static bool TryParse(string? name, out DmName parsed)

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Runtime.InteropServices;
 using System.Text;
 using BlockDiskseq.Native;
+using BlockDiskseq.Reporting;
 
 namespace BlockDiskseq.DeviceMapper;
 
@@ -125,6 +126,6 @@ internal static class DmRequest
     {
         int written = Encoding.ASCII.GetBytes(text, buffer.AsSpan(offset, fieldLength - 1));
         if (written != text.Length)
-            throw new ArgumentException($"'{text}' does not fit a {fieldLength}-byte dm field");
+            throw new ArgumentException($"{Printable.Quote(text)} does not fit a {fieldLength}-byte dm field");
     }
 }

@@ -24,7 +24,7 @@ internal sealed class DmSpecFields
         {
             int equals = item.IndexOf('=');
             if (equals <= 0)
-                throw new FormatException(item.Length == 0 ? "empty item (\",,\" or a ',' at either end)" : $"{Printable.Quote(item)} is not KEY=VALUE");
+                throw new FormatException(item.Length == 0 ? "empty item (\",,\" or a \",\" at either end)" : $"{Printable.Quote(item)} is not KEY=VALUE");
             string key = item[..equals];
             if (Array.IndexOf(keys, key) < 0)
                 throw new FormatException($"unknown key {Printable.Quote(key)} (known: {string.Join(", ", keys)})");

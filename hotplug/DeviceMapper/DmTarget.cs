@@ -1,5 +1,6 @@
 using System;
 using System.Text;
+using BlockDiskseq.Reporting;
 
 namespace BlockDiskseq.DeviceMapper;
 
@@ -23,9 +24,9 @@ internal sealed record DmTarget
         if (length == 0)
             throw new ArgumentOutOfRangeException(nameof(length), "a dm target needs at least one sector");
         if (targetType.Length is 0 or >= Native.LibC.DM_MAX_TYPE_NAME || !IsToken(targetType))
-            throw new ArgumentException($"invalid dm target type '{targetType}'", nameof(targetType));
+            throw new ArgumentException($"invalid dm target type {Printable.Quote(targetType)}", nameof(targetType));
         if (parameters.Length > MaxParametersLength || !IsPrintable(parameters))
-            throw new ArgumentException($"invalid dm target parameters '{parameters}'", nameof(parameters));
+            throw new ArgumentException($"invalid dm target parameters {Printable.Quote(parameters)}", nameof(parameters));
         SectorStart = sectorStart;
         Length = length;
         TargetType = targetType;

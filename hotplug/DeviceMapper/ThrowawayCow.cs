@@ -1,4 +1,5 @@
 using System;
+using BlockDiskseq.Cli;
 using BlockDiskseq.Devices;
 using BlockDiskseq.Native;
 using BlockDiskseq.Reporting;
@@ -16,12 +17,8 @@ namespace BlockDiskseq.DeviceMapper;
 /// </summary>
 internal static class ThrowawayCow
 {
-    internal const string DirectoryVariable = "BLOCK_DISKSEQ_COWDIR";
-    /// <summary>Disk-backed and present everywhere, unlike /run (memory) or /tmp (often tmpfs).</summary>
-    internal const string DefaultDirectory = "/var/tmp";
-
-    internal static string Directory
-        => Environment.GetEnvironmentVariable(DirectoryVariable) is { Length: > 0 } dir ? dir : DefaultDirectory;
+    /// <summary>Set once by Program.Main from Settings.CowDirectory.</summary>
+    internal static string Directory { get; set; } = Settings.DefaultCowDirectory;
 
     /// <summary>
     /// Creates the file and returns it as an OpenedTarget (a regular file of the given size), the shape
@@ -52,9 +49,9 @@ internal static class ThrowawayCow
         {
             LibC.ENOSPC => new HotplugFailure($"no space for the throwaway snapshot's COW: {directory} cannot hold "
                 + $"{Mib(bytes)} MiB more ({e.Message}); free space there, give the snapshot a smaller cow-size=, "
-                + $"or set {DirectoryVariable} to a filesystem with room", e),
+                + $"or set {Settings.CowDirectoryVariable} to a filesystem with room", e),
             LibC.EOPNOTSUPP => new HotplugFailure($"{directory} cannot reserve space for a throwaway COW file ({e.Message}); "
-                + $"set {DirectoryVariable} to a directory on ext4, xfs, btrfs or tmpfs", e),
+                + $"set {Settings.CowDirectoryVariable} to a directory on ext4, xfs, btrfs or tmpfs", e),
             _ => e,
         };
     }
@@ -72,7 +69,7 @@ internal static class ThrowawayCow
         {
             // EISDIR: kernels before 3.11 read O_TMPFILE as O_DIRECTORY.
             throw new HotplugFailure($"{directory} cannot hold a throwaway COW file ({e.Message}); "
-                + $"set {DirectoryVariable} to a directory on ext4, xfs, btrfs or tmpfs", e);
+                + $"set {Settings.CowDirectoryVariable} to a directory on ext4, xfs, btrfs or tmpfs", e);
         }
     }
 }

@@ -28,7 +28,7 @@ internal sealed class LoopUsers
     private Dictionary<DeviceNumber, string>? heldByBlkback;
     private Dictionary<DeviceNumber, string>? openedByProcess;
 
-    /// <param name="xenBackendSysfsRoot">The sysfs holding bus/xen-backend (Settings.XenBackendSysfsRoot).</param>
+    /// <param name="xenBackendSysfsRoot">The sysfs holding bus/xen-backend (Settings.SysfsRoot).</param>
     /// <param name="namedByBackend">The backend whose physical-device names the device, described; null if none.</param>
     internal LoopUsers(string xenBackendSysfsRoot, Func<DeviceNumber, string?> namedByBackend)
     {
@@ -108,7 +108,7 @@ internal sealed class LoopUsers
     {
         try
         {
-            return Reporting.Sanitise.Line(File.ReadAllText($"{process}/comm").TrimEnd('\n'));
+            return File.ReadAllText($"{process}/comm").TrimEnd('\n');
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -28,7 +28,7 @@ internal static class FailureReport
             HotplugFailure or IOException => e.Message,
             _ => $"internal error: {e.GetType().Name}: {e.Message}",
         };
-        return (Sanitise.Line(message), e is HotplugFailure failure ? failure.Status : HotplugFailure.StatusError);
+        return (Printable.Line(message), e is HotplugFailure failure ? failure.Status : HotplugFailure.StatusError);
     }
 
     private static void WriteNodes(Xenstore? xs, BackendPath be, string message, string status)

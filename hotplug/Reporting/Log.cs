@@ -38,7 +38,7 @@ internal static unsafe class Log
         if (!Verbose)
             return;
         double ms = Stopwatch.GetElapsedTime(StartTicks).TotalMilliseconds;
-        WriteStderr($"{Context}: [{ms,7:F2} ms] {Sanitise.Line(message)}\n");
+        WriteStderr($"{Context}: [{ms,7:F2} ms] {Printable.Line(message)}\n");
     }
 
     /// <summary>Plain output for --help/--version/status (stdout).</summary>
@@ -46,7 +46,7 @@ internal static unsafe class Log
 
     private static void Emit(int priority, string message, bool toStderr)
     {
-        string line = $"{Context}: {Sanitise.Line(message)}";
+        string line = $"{Context}: {Printable.Line(message)}";
         if (toStderr)
             WriteStderr(line + "\n");
         Syslog(priority, line);
@@ -61,7 +61,7 @@ internal static unsafe class Log
         if (HotplugLog.Append(directory, line) is not string failure)
             return;
         hotplugLogFailed = true;
-        string note = $"{Context}: hotplug log: {Sanitise.Line(failure)}";
+        string note = $"{Context}: hotplug log: {Printable.Line(failure)}";
         if (Verbose)
             WriteStderr(note + "\n");
         Syslog(LibC.LOG_WARNING, note);

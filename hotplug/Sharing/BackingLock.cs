@@ -2,6 +2,7 @@ using System;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Threading;
+using BlockDiskseq.Cli;
 using BlockDiskseq.Devices;
 using BlockDiskseq.Native;
 using BlockDiskseq.Reporting;
@@ -15,9 +16,6 @@ namespace BlockDiskseq.Sharing;
 /// </summary>
 internal sealed class BackingLock : IDisposable
 {
-    internal const string RunDirVariable = "BLOCK_DISKSEQ_RUNDIR";
-    internal const string DefaultRunDir = "/run/block-diskseq";
-
     // flock has no timeout, so Acquire polls with LOCK_NB: 1 ms, doubling up to 50 ms between attempts.
     // A holder keeps the lock for milliseconds (a scan and one transaction), so most waits end in a few
     // polls; the caller's timeout bounds the total.
@@ -33,8 +31,8 @@ internal sealed class BackingLock : IDisposable
         this.fd = fd;
     }
 
-    internal static string RunDir
-        => Environment.GetEnvironmentVariable(RunDirVariable) is { Length: > 0 } dir ? dir.TrimEnd('/') : DefaultRunDir;
+    /// <summary>Set once by Program.Main from Settings.RunDirectory.</summary>
+    internal static string RunDir { get; set; } = Settings.DefaultRunDirectory;
 
     /// <summary>
     /// Lock files are never deleted. Deleting one while another process has it open and waits in flock

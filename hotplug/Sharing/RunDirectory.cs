@@ -1,5 +1,6 @@
 using System;
 using System.Runtime.InteropServices;
+using BlockDiskseq.Cli;
 using BlockDiskseq.Devices;
 using BlockDiskseq.Native;
 using BlockDiskseq.Reporting;
@@ -90,7 +91,7 @@ internal static class RunDirectory
     }
 
     private static HotplugFailure Refuse(string path, string what)
-        => new($"lock directory {BackingLock.RunDirVariable}: {path} {what}: refusing to use it "
+        => new($"lock directory {Settings.RunDirectoryVariable}: {path} {what}: refusing to use it "
             + "(it must be a directory of root's that only root can write, mode 0700 when we create it)");
 
     /// <summary>Who owns an open file and who may write it.</summary>

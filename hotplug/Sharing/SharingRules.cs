@@ -57,7 +57,7 @@ internal static class SharingRules
     {
         DeviceNumber member = related.Member.Device;
         if (LocalUsage.MountPointOf(member, writableOnly: mode == AccessMode.Read) is string mountPoint)
-            throw Busy(target, related, mode, $"the privileged domain (on {Sanitise.Line(mountPoint)})", "by a guest");
+            throw Busy(target, related, mode, $"the privileged domain (on {mountPoint})", "by a guest");
         if (holdersCount && StackedUse.ConflictingHolder(Sysfs.DevBlock(member), mode) is string holder)
             throw Busy(target, related, mode, $"the privileged domain (held by {holder})", "by a guest");
         return related;

@@ -26,6 +26,6 @@ internal static class StackedUse
         if (mode == AccessMode.Read && !stackMayWrite)
             return null; // readers share with a stack that only reads (snapshots of one origin)
         string? dmName = KernelFile.TryReadText(Path.Combine(holders, holder, "dm", "name"))?.TrimEnd('\n');
-        return dmName is null ? holder : $"{holder}, {Sanitise.Line(dmName)}";
+        return dmName is null ? holder : $"{holder}, {dmName}";
     }
 }

@@ -1,9 +1,7 @@
 using System;
 using System.Collections.Generic;
-using System.Diagnostics;
 using System.IO;
 using System.Linq;
-using System.Threading;
 using BlockDiskseq.Devices;
 using BlockDiskseq.Native;
 using BlockDiskseq.Sharing;
@@ -18,13 +16,6 @@ namespace BlockDiskseq.TestSupport;
 /// </summary>
 internal sealed class LoopScratch : IDisposable
 {
-    /// <summary>
-    /// Autoclear detaches at the last close, which is ours unless another opener (a parallel scan, udev
-    /// on hosts that run it) holds the device for a moment; this bounds that wait. Not a speed target:
-    /// on an idle 6.18 host the detach is done before close() returns.
-    /// </summary>
-    internal static readonly TimeSpan SettleTimeout = TimeSpan.FromSeconds(10);
-
     public string Dir { get; } = Directory.CreateTempSubdirectory("block-diskseq-devices-").FullName;
     private readonly List<IDisposable> owned = [];
     private readonly List<string> images = [];
@@ -65,22 +56,6 @@ internal sealed class LoopScratch : IDisposable
     public static string? SysBlock(int number, string attribute)
         => KernelFile.TryReadText($"/sys/block/loop{number}/{attribute}")?.TrimEnd('\n');
 
-    /// <summary>True once loopN is not bound to this image (unbound, or rebound to someone else's file).</summary>
-    public static bool WaitUntilNotBackedBy(int number, string image)
-        => WaitUntil(() => SysBlock(number, "loop/backing_file") != image);
-
-    public static bool WaitUntil(Func<bool> condition)
-    {
-        var clock = Stopwatch.StartNew();
-        while (!condition())
-        {
-            if (clock.Elapsed > SettleTimeout)
-                return false;
-            Thread.Sleep(10);
-        }
-        return true;
-    }
-
     public void Dispose()
     {
         for (int i = owned.Count - 1; i >= 0; i--)
@@ -93,7 +68,7 @@ internal sealed class LoopScratch : IDisposable
                 using LoopDevice? leftover = LoopDevice.OpenExisting(device);
                 leftover?.Detach();
             }
-            Assert.True(WaitUntil(() => LoopsBackedBy(image).Count == 0), $"a loop device is still bound to {image}");
+            Assert.True(LoopsLeft.On(image).Count == 0, $"a loop device is still bound to {image}");
         }
         RemoveAddedDevices();
         Directory.Delete(Dir, recursive: true);

@@ -28,8 +28,29 @@ public class InvocationTests
         Assert.False(inv.NoWait);
         Assert.False(inv.Verbose);
         Assert.Equal(TimeSpan.FromSeconds(30), inv.Settings.Timeout);
-        Assert.Equal("/sys", inv.Settings.XenBackendSysfsRoot);
+        Assert.Equal("/sys", inv.Settings.SysfsRoot);
         Assert.Equal("/var/log/xen", inv.Settings.HotplugLogDirectory);
+        Assert.Equal("/run/block-diskseq", inv.Settings.RunDirectory);
+        Assert.Equal("/var/tmp", inv.Settings.CowDirectory);
+    }
+
+    [Theory]
+    [InlineData("BLOCK_DISKSEQ_SYSFS")]
+    [InlineData("BLOCK_DISKSEQ_RUNDIR")]
+    [InlineData("BLOCK_DISKSEQ_COWDIR")]
+    public void DirectoriesFromEnvironment(string variable)
+    {
+        Func<Settings, string> read = variable switch
+        {
+            "BLOCK_DISKSEQ_SYSFS" => s => s.SysfsRoot,
+            "BLOCK_DISKSEQ_RUNDIR" => s => s.RunDirectory,
+            _ => s => s.CowDirectory,
+        };
+        string unset = read(Parse(Libxl, "add").Settings);
+        var env = new Dictionary<string, string>(Libxl) { [variable] = "/tmp/lab/dir/" };
+        Assert.Equal("/tmp/lab/dir", read(Parse(env, "add").Settings));
+        env[variable] = "";
+        Assert.Equal(unset, read(Parse(env, "add").Settings));
     }
 
     [Fact]
@@ -107,13 +128,13 @@ public class InvocationTests
     }
 
     [Theory]
-    [InlineData("backend/vbd/1", "XENBUS_PATH 'backend/vbd/1' is not a vbd backend path")]
-    [InlineData("backend/vbd/1/2\nforged", "XENBUS_PATH 'backend/vbd/1/2\\x0aforged' is not")]
+    [InlineData("backend/vbd/1", "XENBUS_PATH \"backend/vbd/1\" is not a vbd backend path")]
+    [InlineData("backend/vbd/1/2\nforged", "XENBUS_PATH \"backend/vbd/1/2\\nforged\" is not")]
     public void MalformedXenbusPathIsAFailureNamingIt(string path, string expected)
     {
         var env = new Dictionary<string, string>(Libxl) { ["XENBUS_PATH"] = path };
         var e = Assert.Throws<HotplugFailure>(() => Parse(env, "remove"));
-        Assert.StartsWith(expected, e.Message);
+        Assert.StartsWith(expected, FailureReport.Describe(e).Message);
     }
 
     [Theory]

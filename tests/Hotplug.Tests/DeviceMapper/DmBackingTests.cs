@@ -30,7 +30,7 @@ public class DmBackingTests
         Assert.Equal(image, LoopScratch.SysBlock(loop.Number, "loop/backing_file"));
 
         backing.Dispose();   // our shared fd was the last opener: autoclear detaches
-        Assert.True(LoopScratch.WaitUntilNotBackedBy(loop.Number, image));
+        Assert.Empty(LoopsLeft.On(image));
     }
 
     [RootFact]

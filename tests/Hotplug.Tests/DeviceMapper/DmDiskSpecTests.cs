@@ -95,7 +95,7 @@ public class DmDiskSpecTests
         Assert.Contains(reason, e.Message);
         Assert.StartsWith("params \"", e.Message);
         Assert.EndsWith("; the device-mapper forms are " + DmDiskSpec.Forms, e.Message);
-        Assert.DoesNotContain('\n', e.Message);
+        Assert.DoesNotContain('\n', FailureReport.Describe(e).Message);
         Assert.Equal(HotplugFailure.StatusError, e.Status);
     }
 

@@ -77,8 +77,8 @@ public class DmDiskTests
         Assert.Equal(image, LoopScratch.SysBlock(originLoop.Number, "loop/backing_file"));
         stack.Kernel.Close(top);   // the last close: dm removes the device and lets go of the loop devices
         Assert.Empty(stack.Kernel.Devices);
-        Assert.True(LoopScratch.WaitUntilNotBackedBy(originLoop.Number, image));
-        Assert.True(LoopScratch.WaitUntil(() => LoopScratch.SysBlock(cowLoop.Number, "loop/backing_file") is null));
+        Assert.Empty(LoopsLeft.On(image));
+        Assert.True(LoopsLeft.Settle(() => LoopScratch.SysBlock(cowLoop.Number, "loop/backing_file") is null));
     }
 
     [RootFact]
@@ -104,7 +104,7 @@ public class DmDiskTests
         Assert.Throws<NativeException>(() => DmDisk.Throwaway(stack.Dm, Name, stack.Scratch.Open(image, AccessMode.Read),
             new ThrowawaySnapshotSpec(new DiskTarget(image), null), readOnly: false, stack.CowDir, stack.OpenNode));
         Assert.Empty(stack.Kernel.Devices);
-        Assert.True(LoopScratch.WaitUntil(() => LoopScratch.LoopsBackedBy(image).Count == 0));
+        Assert.Empty(LoopsLeft.On(image));
         Assert.Empty(Directory.GetFileSystemEntries(stack.CowDir));
     }
 
@@ -118,7 +118,7 @@ public class DmDiskTests
             stack.Scratch.Open(image, AccessMode.Write), spec, readOnly: false, stack.OpenNode));
         Assert.Contains("which has 2048 sectors", e.Message);
         Assert.Empty(stack.Kernel.Devices);
-        Assert.True(LoopScratch.WaitUntil(() => LoopScratch.LoopsBackedBy(image).Count == 0));
+        Assert.Empty(LoopsLeft.On(image));
     }
 
     [RootFact]

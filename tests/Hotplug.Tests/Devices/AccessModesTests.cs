@@ -33,15 +33,16 @@ public class AccessModesTests
     {
         var e = Assert.Throws<HotplugFailure>(() => AccessModes.Parse(text));
         Assert.Equal(HotplugFailure.StatusError, e.Status);
-        Assert.Contains(Printable.Quote(text), e.Message);
-        Assert.DoesNotContain('\n', e.Message);
+        string reported = FailureReport.Describe(e).Message;
+        Assert.Contains(Printable.Line(Printable.Quote(text)), reported);
+        Assert.DoesNotContain('\n', reported);
     }
 
     [Fact]
     public void MessageEscapesControlCharacters()
     {
         var e = Assert.Throws<HotplugFailure>(() => AccessModes.Parse("w\u0001\n"));
-        Assert.Equal("mode \"w\\x01\\n\" is not one of r, w, w!, ro, rw, rw!", e.Message);
+        Assert.Equal("mode \"w\\x01\\n\" is not one of r, w, w!, ro, rw, rw!", FailureReport.Describe(e).Message);
     }
 
     [Fact]

@@ -55,15 +55,16 @@ public class DiskTargetTests
         var e = Assert.Throws<HotplugFailure>(() => DiskTarget.Parse(parameters));
         Assert.Contains(expected, e.Message);
         Assert.Equal(HotplugFailure.StatusError, e.Status);
-        Assert.DoesNotContain('\n', e.Message);
-        Assert.DoesNotContain('\0', e.Message);
+        string reported = FailureReport.Describe(e).Message;
+        Assert.DoesNotContain('\n', reported);
+        Assert.DoesNotContain('\0', reported);
     }
 
     [Fact]
     public void MessageQuotesTheValueEscaped()
     {
         var e = Assert.Throws<HotplugFailure>(() => DiskTarget.Parse("/images/a\nb"));
-        Assert.Equal("params \"/images/a\\nb\" contains a control character", e.Message);
+        Assert.Equal("params \"/images/a\\nb\" contains a control character", FailureReport.Describe(e).Message);
     }
 
     [Fact]
@@ -72,7 +73,7 @@ public class DiskTargetTests
         // Built at run time: attribute metadata cannot carry a lone surrogate.
         string parameters = "/images/" + (char)0xd800 + ".img";
         var e = Assert.Throws<HotplugFailure>(() => DiskTarget.Parse(parameters));
-        Assert.Equal("params \"/images/\\ud800.img\" is not valid Unicode", e.Message);
+        Assert.Equal("params \"/images/\\ud800.img\" is not valid Unicode", FailureReport.Describe(e).Message);
     }
 
     [Fact]

@@ -96,7 +96,7 @@ public class LoopDeviceTests(ITestOutputHelper output)
         loop.Dispose();
 
         Assert.True(loop.Fd.IsClosed);
-        Assert.True(LoopScratch.WaitUntilNotBackedBy(loop.Number, image));
+        Assert.Empty(LoopsLeft.On(image));
         Assert.Empty(LoopScratch.LoopsBackedBy(image));
     }
 
@@ -116,7 +116,7 @@ public class LoopDeviceTests(ITestOutputHelper output)
         Assert.Equal(image, LoopScratch.SysBlock(loop.Number, "loop/backing_file"));
         Assert.Equal([loop.Device], LoopScratch.LoopsBackedBy(image));
         holder.Dispose();
-        Assert.True(LoopScratch.WaitUntilNotBackedBy(loop.Number, image));
+        Assert.Empty(LoopsLeft.On(image));
     }
 
     [RootFact]
@@ -147,7 +147,7 @@ public class LoopDeviceTests(ITestOutputHelper output)
         LoopDevice loop = scratch.Attach(image);
         (DeviceNumber device, ulong recorded) = (loop.Device, loop.Diskseq);
         loop.Dispose();
-        Assert.True(LoopScratch.WaitUntilNotBackedBy(loop.Number, image));
+        Assert.Empty(LoopsLeft.On(image));
 
         using LoopDevice? found = LoopDevice.OpenExisting(device);
 
@@ -194,7 +194,7 @@ public class LoopDeviceTests(ITestOutputHelper output)
         Assert.Equal(image, LoopScratch.SysBlock(loop.Number, "loop/backing_file"));
         found.Dispose();
         loop.Relinquish();
-        Assert.True(LoopScratch.WaitUntilNotBackedBy(loop.Number, image));
+        Assert.Empty(LoopsLeft.On(image));
 
         // Detaching an unbound device is not an error (ENXIO: already done).
         using LoopDevice? again = LoopDevice.OpenExisting(loop.Device);

@@ -50,9 +50,7 @@ public sealed class BlkbackFailureTests : IDisposable
     [InlineData(BlkbackFlavour.Mainline)]
     public void BackendClosingDuringTheWaitFailsTheAdd(BlkbackFlavour flavour)
     {
-        TestImage image = world.Image();
-        TestBackend be = world.Backend(21, 51712, image.Path, "w", flavour);
-        be.Blkback!.Stall = true;
+        (TestImage image, TestBackend be) = world.StalledBackend(21, flavour);
 
         HotplugResult add = world.RunWhileWaiting(be, ["add"], () => be.Write("state", "5"));
 
@@ -62,13 +60,11 @@ public sealed class BlkbackFailureTests : IDisposable
     [IntegrationFact]
     public void ErrorNodeDuringTheWaitFailsTheAdd()
     {
-        TestImage image = world.Image();
-        TestBackend be = world.Backend(22, 51712, image.Path);
-        be.Blkback!.Stall = true;
+        (TestImage image, TestBackend be) = world.StalledBackend(22);
 
         HotplugResult add = world.RunWhileWaiting(be, ["add"], () => world.Server.Write(be.ErrorNode, "12 allocating backend\nforged line"));
 
-        AssertFailedCleanly(add, be, image, $"blkback failed to open the device: error/{be.Relative}/error: 12 allocating backend\\x0aforged line");
+        AssertFailedCleanly(add, be, image, $"blkback failed to open the device: error/{be.Relative}/error: 12 allocating backend\\nforged line");
     }
 
     [IntegrationFact]
@@ -92,9 +88,7 @@ public sealed class BlkbackFailureTests : IDisposable
     [InlineData(BlkbackFlavour.Series, "BLOCK_DISKSEQ_TIMEOUT")]
     public void DeadlinePassesThenTheAddFailsAndLeavesNothing(BlkbackFlavour flavour, string how)
     {
-        TestImage image = world.Image();
-        TestBackend be = world.Backend(24, 51712, image.Path, "w", flavour);
-        be.Blkback!.Stall = true;
+        (TestImage image, TestBackend be) = world.StalledBackend(24, flavour);
         var env = world.LibxlEnvironment(be);
         string[] args = ["add"];
         if (how == "--timeout")

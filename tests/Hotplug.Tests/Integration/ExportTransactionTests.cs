@@ -65,7 +65,7 @@ public sealed class ExportTransactionTests : IDisposable
 
         Assert.Equal(1, add.ExitCode);
         Assert.True(transactions >= 2, $"the commit should have conflicted and been retried ({transactions} transaction(s))");
-        Assert.Contains("physical-device became '8:0' while adding", be["hotplug-error"]);
+        Assert.Contains("physical-device became \"8:0\" while adding", be["hotplug-error"]);
         Assert.Equal("8:0", be["physical-device"]); // the other writer's, untouched
         Assert.Null(be["diskseq"]);
         Assert.Null(be["block-diskseq/layers"]);

@@ -21,8 +21,6 @@ internal sealed class HotplugHarness : IDisposable
 {
     /// <summary>Far above any run (an add takes milliseconds; the longest test timeout is a few seconds).</summary>
     private static readonly TimeSpan RunLimit = TimeSpan.FromSeconds(60);
-    /// <summary>Autoclear detaches at the last close, which a killed process reaches while exiting; allow slack.</summary>
-    private static readonly TimeSpan LoopSettleLimit = TimeSpan.FromSeconds(5);
     /// <summary>How long RunWhileWaiting gives add to reach its wait.</summary>
     private static readonly TimeSpan WaitLimit = TimeSpan.FromSeconds(20);
 
@@ -78,11 +76,10 @@ internal sealed class HotplugHarness : IDisposable
         ["XENBUS_BASE_PATH"] = be is null ? null : "backend",
         ["script"] = "/etc/xen/scripts/block-diskseq",
         ["XENSTORED_PATH"] = Server.SocketPath,
-        ["BLOCK_DISKSEQ_XEN_BACKEND_SYSFS"] = SysfsRoot,
+        ["BLOCK_DISKSEQ_SYSFS"] = SysfsRoot,
         ["BLOCK_DISKSEQ_RUNDIR"] = RunDir,
         ["BLOCK_DISKSEQ_LOGDIR"] = LogDir,
         ["BLOCK_DISKSEQ_TIMEOUT"] = null,
-        ["BLOCK_DISKSEQ_SYSFS"] = null,
     };
 
     public HotplugResult Run(TestBackend be, string verb, params string[] options)
@@ -117,14 +114,40 @@ internal sealed class HotplugHarness : IDisposable
         return Finish(process);
     }
 
+    /// <summary>
+    /// An image and a backend whose emulated blkback does not open the device (Stall) until the test lets it:
+    /// an add started on it stays in its wait for blkback (RunWhileWaiting, StartWaiting).
+    /// </summary>
+    public (TestImage Image, TestBackend Backend) StalledBackend(uint domid, BlkbackFlavour flavour = BlkbackFlavour.Series)
+    {
+        TestImage image = Image();
+        TestBackend be = Backend(domid, 51712, image.Path, "w", flavour);
+        be.Blkback!.Stall = true;
+        return (image, be);
+    }
+
     /// <summary>Starts a verb, waits until it has written physical-device (so add is in its wait), then acts.</summary>
     public HotplugResult RunWhileWaiting(TestBackend be, string[] args, Action act)
     {
-        using Process process = Start(args, LibxlEnvironment(be));
-        bool written = SpinWait.SpinUntil(() => be["physical-device"] is not null || process.HasExited, WaitLimit);
-        Xunit.Assert.True(written && !process.HasExited, $"{args[0]} never wrote physical-device");
+        using Process process = StartWaiting(be, args);
+        Xunit.Assert.True(!process.HasExited, $"{args[0]} never wrote physical-device");
         act();
         return Finish(process);
+    }
+
+    /// <summary>
+    /// Starts a verb and returns once it has written physical-device (so add is in its wait) or has ended;
+    /// the caller must Finish it. One that does neither within WaitLimit is killed and fails the test.
+    /// </summary>
+    public Process StartWaiting(TestBackend be, string[] args)
+    {
+        Process process = Start(args, LibxlEnvironment(be));
+        if (SpinWait.SpinUntil(() => be["physical-device"] is not null || process.HasExited, WaitLimit))
+            return process;
+        process.Kill();
+        HotplugResult killed = Finish(process);
+        process.Dispose();
+        throw new TimeoutException($"{args[0]} never wrote physical-device within {WaitLimit}: {killed}");
     }
 
     /// <summary>Starts the binary; the caller must Finish (or kill and Finish) it.</summary>
@@ -166,12 +189,8 @@ internal sealed class HotplugHarness : IDisposable
         return new HotplugResult(process.ExitCode, stdout.Result, stderr.Result);
     }
 
-    /// <summary>Waits (bounded) until no loop device is bound to the image; returns how many still are.</summary>
-    public static int LoopsLeft(TestImage image)
-    {
-        _ = SpinWait.SpinUntil(() => image.BoundLoops == 0, LoopSettleLimit);
-        return image.BoundLoops;
-    }
+    /// <summary>How many loop devices are still bound to the image after the settle wait (TestSupport.LoopsLeft).</summary>
+    public static int LoopsLeft(TestImage image) => TestSupport.LoopsLeft.On(image.StDev, image.StIno).Count;
 
     public void Dispose()
     {

@@ -151,9 +151,7 @@ public sealed class XenstoreFaultTests : IDisposable
     [InlineData(BlkbackFlavour.Mainline)]
     public void XenstoredDyingDuringTheWaitFailsTheAddAndTearsDown(BlkbackFlavour flavour)
     {
-        TestImage image = world.Image();
-        TestBackend be = world.Backend(66, 51712, image.Path, "w", flavour);
-        be.Blkback!.Stall = true;
+        (TestImage image, TestBackend be) = world.StalledBackend(66, flavour);
 
         HotplugResult add = world.RunWhileWaiting(be, ["add", "--timeout", "30"], () => world.Server.Dispose());
 
@@ -170,9 +168,7 @@ public sealed class XenstoreFaultTests : IDisposable
     [IntegrationFact]
     public void AConnectionDroppedDuringTheWaitIsReplacedAndTheAddGoesOn()
     {
-        TestImage image = world.Image();
-        TestBackend be = world.Backend(67, 51712, image.Path);
-        be.Blkback!.Stall = true;
+        (TestImage image, TestBackend be) = world.StalledBackend(67);
         long dropsBefore = 0;
 
         HotplugResult add = world.RunWhileWaiting(be, ["add"], () =>
@@ -180,7 +176,7 @@ public sealed class XenstoreFaultTests : IDisposable
             dropsBefore = world.Server.RequestCount;
             world.Server.DropConnectionOnNext(XsdType.Read); // the wait's liveness read, within a second
             Assert.True(SpinWait.SpinUntil(() => world.Server.RequestCount > dropsBefore + 2, WaitLimit), "add never read again");
-            be.Blkback.Stall = false;
+            be.Blkback!.Stall = false;
             be.Write("poke", "1"); // blkback's emulator acts on backend changes
         });
 
@@ -229,9 +225,7 @@ public sealed class XenstoreFaultTests : IDisposable
     public void TenThousandEventsOnUnrelatedNodesCostNoReads()
     {
         const int Events = 10_000;
-        TestImage image = world.Image();
-        TestBackend be = world.Backend(76, 51712, image.Path);
-        be.Blkback!.Stall = true;
+        (TestImage image, TestBackend be) = world.StalledBackend(76);
         int reads = 0;
         using IDisposable log = world.Server.RecordRequests(request =>
         {
@@ -245,7 +239,7 @@ public sealed class XenstoreFaultTests : IDisposable
             readsBefore = Volatile.Read(ref reads);
             for (int i = 0; i < Events; i++)
                 be.Write($"unrelated/{i % 64}", i.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            be.Blkback.Stall = false;
+            be.Blkback!.Stall = false;
             be.Write("poke", "1");
         });
 
@@ -265,11 +259,8 @@ public sealed class XenstoreFaultTests : IDisposable
     public void AnEndlessFloodOfEventsDoesNotStretchTheDeadline()
     {
         TimeSpan floodLimit = TimeSpan.FromSeconds(8);
-        TestImage image = world.Image();
-        TestBackend be = world.Backend(77, 51712, image.Path);
-        be.Blkback!.Stall = true;
-        using Process process = world.Start(["add", "--timeout", "1"], world.LibxlEnvironment(be));
-        Assert.True(SpinWait.SpinUntil(() => be["physical-device"] is not null || process.HasExited, WaitLimit), "add never wrote physical-device");
+        (TestImage image, TestBackend be) = world.StalledBackend(77);
+        using Process process = world.StartWaiting(be, ["add", "--timeout", "1"]);
         var clock = Stopwatch.StartNew();
         while (!process.HasExited && clock.Elapsed < floodLimit)
         {

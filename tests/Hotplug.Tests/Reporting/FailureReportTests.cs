@@ -22,7 +22,7 @@ public class FailureReportTests
     public void AnythingUnexpectedIsAnInternalErrorOnOneLine()
     {
         (string message, string status) = FailureReport.Describe(new InvalidOperationException("bad\nstate"));
-        Assert.Equal("internal error: InvalidOperationException: bad\\x0astate", message);
+        Assert.Equal("internal error: InvalidOperationException: bad\\nstate", message);
         Assert.Equal("error", status);
     }
 

@@ -6,19 +6,33 @@ namespace BlockDiskseq.Tests.Reporting;
 public class PrintableTests
 {
     [Theory]
+    [InlineData("plain /dev/loop7: ok", "plain /dev/loop7: ok")]
+    [InlineData("a\nb", "a\\nb")]
+    [InlineData("tab\there\r", "tab\\there\\r")]
+    [InlineData("\u001b[31mred", "\\x1b[31mred")]
+    [InlineData("del\u007f c1\u0085", "del\\x7f c1\\x85")]
+    [InlineData("grüße ✓", "grüße ✓")]
+    public void ControlCharactersBecomeVisibleEscapes(string input, string expected)
+        => Assert.Equal(expected, Printable.Line(input));
+
+    /// <summary>A quoted value as it is reported: Quote in the message, Line at the boundary.</summary>
+    [Theory]
     [InlineData("plain /dev/sdb", "\"plain /dev/sdb\"")]
     [InlineData("a\nb\tc\rd", "\"a\\nb\\tc\\rd\"")]
     [InlineData("nul\0del\u007f", "\"nul\\x00del\\x7f\"")]
     [InlineData("c1\u0085", "\"c1\\x85\"")]
     [InlineData("quote\" back\\", "\"quote\\\" back\\\\\"")]
     [InlineData("ünïcode", "\"ünïcode\"")]
-    public void QuotesAndEscapes(string value, string expected) => Assert.Equal(expected, Printable.Quote(value));
+    public void QuotesAndEscapes(string value, string expected) => Assert.Equal(expected, Reported(value));
+
+    [Fact]
+    public void MissingValueIsSaidSo() => Assert.Equal("missing", Printable.Quote(null));
 
     [Fact]
     public void EscapesLoneSurrogatesButKeepsPairs()
     {
-        Assert.Equal("\"a\\ud800b\\udc00\"", Printable.Quote("a" + (char)0xd800 + "b" + (char)0xdc00));
-        Assert.Equal("\"\U0001F600\"", Printable.Quote("\U0001F600"));
+        Assert.Equal("\"a\\ud800b\\udc00\"", Reported("a" + (char)0xd800 + "b" + (char)0xdc00));
+        Assert.Equal("\"\U0001F600\"", Reported("\U0001F600"));
     }
 
     [Fact]
@@ -38,4 +52,6 @@ public class PrintableTests
     [InlineData("\u00a0", false)]
     public void FindsControlCharacters(string value, bool expected)
         => Assert.Equal(expected, Printable.HasControlCharacter(value));
+
+    private static string Reported(string value) => Printable.Line(Printable.Quote(value));
 }

@@ -115,7 +115,7 @@ public class LocalUsageTests
         Assert.NotNull(file);
 
         loop.Dispose(); // the last close of an autoclear loop device detaches it, and sysfs drops loop/
-        Assert.True(LoopScratch.WaitUntil(() => !System.IO.Directory.Exists(System.IO.Path.GetDirectoryName(attribute))));
+        Assert.True(LoopsLeft.Settle(() => !System.IO.Directory.Exists(System.IO.Path.GetDirectoryName(attribute))));
 
         Assert.Null(KernelFile.TryRead(file, attribute));
     }
@@ -133,6 +133,6 @@ public class LocalUsageTests
         Assert.Equal(image + " (deleted)", LoopScratch.SysBlock(loop.Number, "loop/backing_file"));
         Assert.Equal([loop.Device], LocalUsage.LoopsBackedBy(status.Dev, status.Ino));
         loop.Dispose();
-        Assert.True(LoopScratch.WaitUntil(() => LocalUsage.LoopsBackedBy(status.Dev, status.Ino).Count == 0));
+        Assert.Empty(LoopsLeft.On(status.Dev, status.Ino));
     }
 }

@@ -9,6 +9,7 @@ using BlockDiskseq.DeviceMapper;
 using BlockDiskseq.Devices;
 using BlockDiskseq.Reporting;
 using BlockDiskseq.Sharing;
+using BlockDiskseq.TestSupport;
 using TestXenstored;
 using XenstoreInterop;
 
@@ -67,8 +68,7 @@ internal sealed class AddTarget : IDisposable
         server = XenstoreServer.Start(Path.Combine(root, "xs.sock"));
         server.Write("/local/domain/0/domid", "0");
         NativeEnv.Set("XENSTORED_PATH", server.SocketPath);
-        NativeEnv.Set(BackingLock.RunDirVariable, Path.Combine(root, "run"));
-        Environment.SetEnvironmentVariable(BackingLock.RunDirVariable, Path.Combine(root, "run"));
+        BackingLock.RunDir = Path.Combine(root, "run");
         if (!BackendPath.TryParse($"/local/domain/0/backend/vbd/{FrontendId}/{DeviceId}", out BackendPath? path))
             throw new InvalidOperationException("backend path");
         be = path;
@@ -188,28 +188,20 @@ internal sealed class AddTarget : IDisposable
         }
     }
 
-    /// <summary>Loop teardown is synchronous at the last close, dm deferred removal nearly so: a short grace, then a leak.</summary>
+    /// <summary>Loop teardown is synchronous at the last close, dm deferred removal nearly so: what is still there after the tests' settle limit (LoopsLeft) is a leak.</summary>
     private void CheckNothingLeft()
-    {
-        for (int attempt = 0; ; attempt++)
-        {
-            string? leak = FindLeak();
-            if (leak is null)
-                return;
-            if (attempt == 50)
-                throw new ParserBroken($"left behind after remove: {leak}");
-            System.Threading.Thread.Sleep(10);
-        }
-    }
-
-    private string? FindLeak()
     {
         foreach ((ulong dev, ulong ino) in imageIds)
         {
-            IReadOnlyList<DeviceNumber> loops = LocalUsage.LoopsBackedBy(dev, ino);
-            if (loops.Count > 0)
-                return $"loop device {loops[0]} backed by a scratch image";
+            if (LoopsLeft.On(dev, ino) is [DeviceNumber loop, ..])
+                throw new ParserBroken($"left behind after remove: loop device {loop} backed by a scratch image");
         }
+        if (!LoopsLeft.Settle(() => LeftDmDevice() is null))
+            throw new ParserBroken($"left behind after remove: {LeftDmDevice()}");
+    }
+
+    private static string? LeftDmDevice()
+    {
         foreach (string dm in Directory.EnumerateDirectories("/sys/block", "dm-*"))
         {
             string? name = KernelFile.TryReadText(Path.Combine(dm, "dm", "name"))?.TrimEnd('\n');
