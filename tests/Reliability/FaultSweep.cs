@@ -56,8 +56,7 @@ internal sealed partial class FaultSweep(Lab lab, Random random)
         var exits = new SortedDictionary<int, int>();
         foreach ((FaultPoint point, string fault) in trials)
         {
-            bool early = beforeMain.Contains(point);
-            int exit = Trial(scenario, point, fault, early ? beforeMainTally : tally, early);
+            (int exit, bool early) = Trial(scenario, point, fault, tally, beforeMainTally, beforeMain.Contains(point));
             if (early)
                 exits[exit] = exits.GetValueOrDefault(exit) + 1;
         }
@@ -101,14 +100,24 @@ internal sealed partial class FaultSweep(Lab lab, Random random)
         return (points, beforeMain, totals);
     }
 
-    private int Trial(SweepScenario scenario, FaultPoint point, string fault, Tally tally, bool beforeMain)
+    /// <summary>
+    /// One trial. strace counts when=N per thread, so a point that a worker thread reaches after Main can also
+    /// land in the main thread's ld.so or runtime start: such a trial is judged as before Main when its trace
+    /// shows the fault injected before Main's first call (fcntl is traced for that), or Main never reached.
+    /// </summary>
+    private (int Exit, bool BeforeMain) Trial(SweepScenario scenario, FaultPoint point, string fault, Tally tally,
+                                              Tally beforeMainTally, bool beforeMain)
     {
         var verdict = new Verdict();
         using Disk disk = lab.DiskFor(scenario.Subject, scenario.Verb, random);
         bool sigkill = fault.StartsWith("signal", StringComparison.Ordinal);
         Outcome outcome = disk.Run(scenario.Verb,
-            ["strace", "-f", "-qq", "-o", TraceFile, "-e", $"trace={point.Syscall}", "-e", $"inject={point.Syscall}:{fault}:when={point.Index}", "--"]);
-        bool landed = File.ReadAllText(TraceFile).Contains("INJECTED", StringComparison.Ordinal) || (sigkill && outcome.DiedOfSigkill);
+            ["strace", "-f", "-qq", "-o", TraceFile, "-e", $"trace={point.Syscall},fcntl", "-e", $"inject={point.Syscall}:{fault}:when={point.Index}", "--"]);
+        string trace = File.ReadAllText(TraceFile);
+        bool landed = trace.Contains("INJECTED", StringComparison.Ordinal) || (sigkill && outcome.DiedOfSigkill);
+        beforeMain |= LandedBeforeMain(trace, sigkill, outcome);
+        if (beforeMain)
+            tally = beforeMainTally;
         if (!beforeMain)
         {
             Checks.Exit(verdict, outcome, sigkillSent: sigkill);
@@ -124,7 +133,16 @@ internal sealed partial class FaultSweep(Lab lab, Random random)
             Checks.AfterRemove(verdict, outcome, disk);
         Checks.TeardownLeavesNothing(verdict, disk);
         tally.Record(verdict, $"{scenario.Verb} {disk.Subject.Parameters} under inject={point.Syscall}:{fault}:when={point.Index} ({outcome.ExitCode})", landed);
-        return outcome.ExitCode;
+        return (outcome.ExitCode, beforeMain);
+    }
+
+    private static bool LandedBeforeMain(string trace, bool sigkill, Outcome outcome)
+    {
+        int main = trace.IndexOf(MainStarts, StringComparison.Ordinal);
+        if (main < 0)
+            return sigkill ? outcome.DiedOfSigkill : trace.Contains("INJECTED", StringComparison.Ordinal);
+        int injected = trace.IndexOf("INJECTED", StringComparison.Ordinal);
+        return injected >= 0 && injected < main;
     }
 
 
