@@ -91,10 +91,9 @@ internal sealed class Lab : IDisposable
         ["XENBUS_BASE_PATH"] = "backend",
         ["script"] = "/etc/xen/scripts/block-diskseq",
         ["XENSTORED_PATH"] = Server.SocketPath,
-        ["BLOCK_DISKSEQ_XEN_BACKEND_SYSFS"] = host.SysfsRoot,
+        ["BLOCK_DISKSEQ_SYSFS"] = host.SysfsRoot,
         ["BLOCK_DISKSEQ_RUNDIR"] = host.RunDir,
         ["BLOCK_DISKSEQ_TIMEOUT"] = AddTimeoutSeconds,
-        ["BLOCK_DISKSEQ_SYSFS"] = null,
     };
 
     /// <summary>Starts the binary with a verb, behind an optional wrapper command (its arguments end with "--").</summary>
