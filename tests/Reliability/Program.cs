@@ -35,14 +35,29 @@ internal static class Program
         {
             foreach (string part in options.Parts)
             {
-                List<Tally> done = part switch
+                List<Tally> done;
+                try
                 {
-                    "sweep" => Parts.Sweep(lab, random, options.Long),
-                    "concurrency" => Parts.Concurrency(lab, random, options.Long),
-                    "storm" => Parts.Storm(lab, random, options.Long),
-                    "soak" => Parts.Soak(lab, random, options.Long),
-                    _ => throw new InvalidOperationException(part),
-                };
+                    done = part switch
+                    {
+                        "sweep" => Parts.Sweep(lab, random, options.Long),
+                        "concurrency" => Parts.Concurrency(lab, random, options.Long),
+                        "storm" => Parts.Storm(lab, random, options.Long),
+                        "soak" => Parts.Soak(lab, random, options.Long),
+                        _ => throw new InvalidOperationException(part),
+                    };
+                }
+                catch (Exception e)
+                {
+                    // Caught so the lab's Dispose detaches what the harness attached (an unhandled exception
+                    // would skip it); the part counts as one failure.
+                    Console.WriteLine($"FAIL: part {part}: the harness failed: {e}");
+                    var harness = new Tally(part, "the harness");
+                    var verdict = new Verdict();
+                    verdict.Fail(e.Message);
+                    harness.Record(verdict, part, landed: false);
+                    done = [harness];
+                }
                 foreach (Tally tally in done)
                     Console.WriteLine($"  {tally.Part} / {tally.Kind}: {tally.Trials} trials, {tally.Failed} failed, {tally.Landed} landed, "
                         + $"{tally.FaultPoints} fault points, {tally.Time.TotalSeconds:F1} s {tally.Note}");

@@ -41,8 +41,18 @@ internal sealed class Storm(Lab lab, int seed)
         while (Interlocked.Add(ref operations, 2) <= totalOperations + 1)
         {
             using Disk disk = lab.Disk(subject, random.Next(2) == 0 ? BlkbackFlavour.Series : BlkbackFlavour.Mainline);
-            Add(disk, random, tally);
-            Remove(disk, random, tally);
+            try
+            {
+                Add(disk, random, tally);
+                Remove(disk, random, tally);
+            }
+            catch (Exception e)
+            {
+                // The harness's own failure: counted, and the other workers go on, so the lab's teardown still runs.
+                var verdict = new Verdict();
+                verdict.Fail($"the harness failed: {e.GetType().Name}: {e.Message}");
+                tally.Record(verdict, $"storm operation on {disk.Subject.Parameters} ({disk.Backend.Relative})", landed: false);
+            }
         }
     }
 
