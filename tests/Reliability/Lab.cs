@@ -93,6 +93,7 @@ internal sealed class Lab : IDisposable
         ["XENSTORED_PATH"] = Server.SocketPath,
         ["BLOCK_DISKSEQ_SYSFS"] = host.SysfsRoot,
         ["BLOCK_DISKSEQ_RUNDIR"] = host.RunDir,
+        ["BLOCK_DISKSEQ_LOGDIR"] = host.LogDir, // not the host's /var/log/xen: thousands of runs
         ["BLOCK_DISKSEQ_TIMEOUT"] = AddTimeoutSeconds,
     };
 
