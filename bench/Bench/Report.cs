@@ -201,6 +201,11 @@ internal sealed class Report(Options options)
         md.AppendLine("  Skipping it for a device our own LOOP_CTL_ADD just made is not as safe: between the ADD and our");
         md.AppendLine("  O_EXCL open anyone can open the new node (udev's probe of a new block device does), and no kernel");
         md.AppendLine("  interface tells who else has a block device open without O_EXCL.");
+        md.AppendLine("- An add's peak RSS grew with the loop devices bound on the host (4.4-4.9 MiB with ~13 bound, 6.4 MiB");
+        md.AppendLine("  with 71): the sharing check read two sysfs files per bound device through File.ReadAllText (a");
+        md.AppendLine("  FileStream, a StreamReader and their buffers each) and split the whole of mountinfo per device, and no");
+        md.AppendLine("  collection runs in so short a process. With 71 bound: 6.40 -> 5.35 MiB (one stack page per read) ->");
+        md.AppendLine("  4.36 MiB (mountinfo parsed once), GNU time, median of 6 interleaved runs; remove 4.1 -> 4.0 MiB.");
         md.AppendLine();
         AppendStartupInventory(md);
     }
