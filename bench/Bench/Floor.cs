@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
+using BlockDiskseq.Backend;
 using BlockDiskseq.Devices;
 using XenstoreInterop;
 
@@ -12,6 +13,10 @@ namespace BlockDiskseq.Bench;
 /// image, attach a loop device (LOOP_CTL_GET_FREE, open, LOOP_CONFIGURE, BLKGETDISKSEQ), one transaction
 /// writing diskseq and physical-device, and wait for blkback's "opened". Add an exec of /bin/true for the
 /// process the toolstack must start, and that is the floor the report compares against.
+/// The floor of one remove, the same way: after a real add (block-diskseq's own, untimed) and blkback's
+/// close, connect to Xenstore, read the record, delete physical-device, diskseq and the record, and look at
+/// the recorded loop device: open it, and detach it only if it is still bound with the recorded diskseq
+/// (after blkback's close, autoclear has usually detached it already).
 /// </summary>
 internal static class Floor
 {
@@ -28,6 +33,42 @@ internal static class Floor
             Leaks.AssertNoLoopOn(world.Image(0));
         }
         return new Sample("floor add (in-process)", times);
+    }
+
+    public static Sample MeasureRemove(World world, HotplugScript ours, int runs)
+    {
+        TestXenstored.NativeEnvironment.Set("XENSTORED_PATH", world.Server.SocketPath);
+        var times = new List<double>();
+        for (int i = 0; i < runs; i++)
+        {
+            using Disk disk = world.Disk(domid: 21, imageIndex: 0);
+            _ = ours.RunMilliseconds("add", disk.Backend.Relative, world.Server.SocketPath);
+            Disk.EnsureHeld([disk]);
+            disk.Blkback.Shutdown();
+            if (!BackendPath.TryParse(disk.Backend.Relative, out BackendPath? backend))
+                throw new InvalidOperationException($"not a backend path: {disk.Backend.Relative}");
+            times.Add(MinimalRemove(backend));
+            Leaks.AssertNoLoopOn(world.Image(0));
+        }
+        return new Sample("floor remove (in-process)", times);
+    }
+
+    private static double MinimalRemove(BackendPath backend)
+    {
+        long started = Stopwatch.GetTimestamp();
+        using Xenstore xs = Xenstore.Open();
+        string recordNode = ExportNodes.RecordNode(backend);
+        if (!DiskseqRecord.TryParse(xs.TryRead(recordNode), out DiskseqRecord record) || record.Top is not CreatedLayer layer)
+            throw new InvalidOperationException($"the add left no record in {recordNode}");
+        xs.Delete(backend.Node(BackendNodes.PhysicalDevice));
+        xs.Delete(backend.Node(BackendNodes.Diskseq));
+        xs.Delete(recordNode);
+        using (LoopDevice? loop = LoopDevice.OpenExisting(layer.Device))
+        {
+            if (loop is not null && loop.IsBound && loop.Diskseq == layer.Diskseq)
+                loop.Detach();
+        }
+        return Stopwatch.GetElapsedTime(started).TotalMilliseconds;
     }
 
     private static double MinimalAdd(string backend)

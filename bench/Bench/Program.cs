@@ -54,6 +54,8 @@ internal static class Program
             report.StepTimes = Trace.Measure(world, ours);
             Progress("floor: the unavoidable work of one add, in-process");
             report.FloorAdd = Floor.MeasureAdd(world, options.Runs);
+            Progress("floor: the unavoidable work of one remove, in-process");
+            report.FloorRemove = Floor.MeasureRemove(world, ours, options.Runs);
         }
         Progress("start-up next to /bin/true");
         report.Startup = Costs.Startup(options.Binary, options.StartupRounds);

@@ -2,6 +2,7 @@ using System;
 using System.IO;
 using BlockDiskseq.Native;
 using BlockDiskseq.Reporting;
+using Microsoft.Win32.SafeHandles;
 
 namespace BlockDiskseq.Devices;
 
@@ -14,16 +15,16 @@ internal static class KernelFile
     /// </summary>
     internal static string? TryReadText(string path)
     {
-        using FileStream? file = TryOpen(path);
+        using SafeFileHandle? file = TryOpen(path);
         return file is null ? null : TryRead(file, path);
     }
 
     /// <summary>The file opened for reading; null if it does not exist.</summary>
-    internal static FileStream? TryOpen(string path)
+    internal static SafeFileHandle? TryOpen(string path)
     {
         try
         {
-            return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 0);
+            return File.OpenHandle(path);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
@@ -40,12 +41,11 @@ internal static class KernelFile
     /// answers ENODEV (kernfs, fs/kernfs/file.c: kernfs_fop_read_iter when kernfs_get_active fails), e.g.
     /// loopN/loop/backing_file of a loop device detached meanwhile: that is a file gone, not a failure.
     /// </summary>
-    internal static string? TryRead(FileStream file, string path)
+    internal static string? TryRead(SafeFileHandle file, string path)
     {
         try
         {
-            using var reader = new StreamReader(file, leaveOpen: true);
-            return reader.ReadToEnd();
+            return ReadToEnd(file);
         }
         catch (IOException e) when (e.HResult == LibC.ENODEV)
         {
@@ -54,6 +54,30 @@ internal static class KernelFile
         catch (IOException e)
         {
             throw new HotplugFailure($"reading {path}: {e.Message}", e);
+        }
+    }
+
+    /// <summary>
+    /// Up to the end (a procfs read may stop short of it) through one page on the stack. File.ReadAllText
+    /// allocated a FileStream, a StreamReader and their buffers (~12 KB) per call, and an add reads 2 files
+    /// per bound loop device: with 72 bound, its peak RSS grew by ~2 MiB of garbage no collection reclaimed.
+    /// </summary>
+    private static string ReadToEnd(SafeFileHandle file)
+    {
+        Span<byte> data = stackalloc byte[4096];
+        int length = 0;
+        while (true)
+        {
+            if (length == data.Length)
+            {
+                byte[] bigger = new byte[data.Length * 2];
+                data.CopyTo(bigger);
+                data = bigger;
+            }
+            int read = RandomAccess.Read(file, data[length..], length);
+            if (read == 0)
+                return System.Text.Encoding.UTF8.GetString(data[..length]);
+            length += read;
         }
     }
 }

@@ -80,28 +80,59 @@ internal sealed class LoopUsers
     }
 
     /// <summary>Every block device some other process has open, with one such process ("process 123 (dd)").</summary>
+    /// <remarks>
+    /// One pass over /proc/PID/fd for every process, so its cost grows with the processes and fds on the host
+    /// (docs/benchmarks.md, "Tuning"). Each fd is statx-ed relative to its open fd directory, by
+    /// the name readdir returned: no path is built or walked again per fd, and nothing is allocated for one.
+    /// </remarks>
     private static unsafe Dictionary<DeviceNumber, string> ProcessOpeners()
     {
         var opened = new Dictionary<DeviceNumber, string>();
-        string self = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        foreach (string pid in SafeDir.Names("/proc"))
+        int self = Environment.ProcessId;
+        using SafeDir proc = LibC.opendir("/proc");
+        if (proc.IsInvalid)
+            return opened;
+        for (LibC.dirent_t* entry = LibC.readdir(proc); entry != null; entry = LibC.readdir(proc))
         {
-            if (pid == self || pid.AsSpan().IndexOfAnyExceptInRange('0', '9') >= 0)
-                continue;
-            string process = $"/proc/{pid}";
-            // A process may exit or close its fds during the scan: what is gone uses nothing.
-            foreach (string fd in SafeDir.Names($"{process}/fd"))
-            {
-                LibC.statx_t st;
-                if (LibC.statx(LibC.AT_FDCWD, $"{process}/fd/{fd}", LibC.AT_STATX_DONT_SYNC, LibC.STATX_TYPE, &st) != 0
-                    || (st.stx_mode & LibC.S_IFMT) != LibC.S_IFBLK)
-                    continue;
-                var device = new DeviceNumber(st.stx_rdev_major, st.stx_rdev_minor);
-                if (!opened.ContainsKey(device))
-                    opened[device] = $"process {pid} ({Comm(process)})";
-            }
+            if (ProcessId(entry->d_name) is int pid && pid != self)
+                AddOpenedDevices(pid, opened);
         }
         return opened;
+    }
+
+    /// <summary>The block devices behind /proc/PID/fd. A process may exit or close its fds meanwhile: what is gone uses nothing.</summary>
+    private static unsafe void AddOpenedDevices(int pid, Dictionary<DeviceNumber, string> opened)
+    {
+        using SafeDir fds = LibC.opendir($"/proc/{pid}/fd");
+        if (fds.IsInvalid)
+            return;
+        int fdDirectory = LibC.dirfd(fds);
+        for (LibC.dirent_t* entry = LibC.readdir(fds); entry != null; entry = LibC.readdir(fds))
+        {
+            if (entry->d_name[0] == (byte)'.')
+                continue; // "." and ".."; every other name is an fd number
+            LibC.statx_t st;
+            if (LibC.statx(fdDirectory, entry->d_name, LibC.AT_STATX_DONT_SYNC, LibC.STATX_TYPE, &st) != 0
+                || (st.stx_mode & LibC.S_IFMT) != LibC.S_IFBLK)
+                continue;
+            var device = new DeviceNumber(st.stx_rdev_major, st.stx_rdev_minor);
+            if (!opened.ContainsKey(device))
+                opened[device] = $"process {pid} ({Comm($"/proc/{pid}")})";
+        }
+    }
+
+    /// <summary>A /proc entry's name as a process ID; null for the entries that are not processes (self, sys, ...).</summary>
+    private static unsafe int? ProcessId(byte* name)
+    {
+        int pid = 0;
+        int i = 0;
+        for (; name[i] != 0; i++)
+        {
+            if (name[i] is < (byte)'0' or > (byte)'9' || i >= 9)
+                return null;
+            pid = pid * 10 + (name[i] - '0');
+        }
+        return i == 0 ? null : pid;
     }
 
     private static string Comm(string process)

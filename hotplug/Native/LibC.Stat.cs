@@ -77,6 +77,10 @@ internal static partial class LibC
     [LibraryImport(LibraryNames.LibC, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     internal static unsafe partial int statx(int dirfd, string pathname, int flags, uint mask, statx_t* statxbuf);
 
+    /// <summary>With a NUL-terminated name as readdir gives it (dirent_t.d_name): no string per call.</summary>
+    [LibraryImport(LibraryNames.LibC, SetLastError = true)]
+    internal static unsafe partial int statx(int dirfd, byte* pathname, int flags, uint mask, statx_t* statxbuf);
+
     [LibraryImport(LibraryNames.LibC, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int mkdir(string pathname, uint mode);
 }

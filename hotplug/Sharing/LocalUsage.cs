@@ -32,7 +32,7 @@ internal static class LocalUsage
     internal static IReadOnlyList<DeviceNumber> LoopsBackedBy(ulong stDev, ulong stIno, DeviceNumber? superblock = null)
     {
         var found = new List<DeviceNumber>();
-        string? mountInfo = null;
+        List<(string Point, DeviceNumber Device)>? mounts = null;
         foreach (string name in BoundLoopNames())
         {
             string directory = $"{Sysfs.Root}/block/{name}";
@@ -40,8 +40,8 @@ internal static class LocalUsage
             if (backing is null || DeviceOf(directory) is not { } device)
                 continue; // unbound or gone since /proc/partitions was read
             backing = backing.EndsWith('\n') ? backing[..^1] : backing;
-            mountInfo ??= KernelFile.TryReadText(MountInfoPath) ?? throw new HotplugFailure($"{MountInfoPath} does not exist");
-            if (!OnFilesystem(mountInfo, backing, stDev, superblock))
+            mounts ??= MountPoints(KernelFile.TryReadText(MountInfoPath) ?? throw new HotplugFailure($"{MountInfoPath} does not exist"));
+            if (!OnFilesystem(mounts, backing, stDev, superblock))
                 continue;
             if (FileStatus.TryOfPathCached(backing) is { } status && status.Dev == stDev && status.Ino == stIno)
                 found.Add(device);
@@ -61,6 +61,25 @@ internal static class LocalUsage
     /// the longest mount point that contains the path, the last listed of equals (it covers the others).
     /// </summary>
     internal static bool OnFilesystem(string mountInfo, string path, ulong stDev, DeviceNumber? superblock)
+        => OnFilesystem(MountPoints(mountInfo), path, stDev, superblock);
+
+    /// <summary>
+    /// Every mount's point and device, parsed once per add rather than once per bound loop device (with 72
+    /// bound, the per-device split of mountinfo was ~0.7 MiB of an add's peak RSS).
+    /// </summary>
+    private static List<(string Point, DeviceNumber Device)> MountPoints(string mountInfo)
+    {
+        var mounts = new List<(string, DeviceNumber)>();
+        foreach (string line in mountInfo.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            string[] fields = line.Split(' ');
+            if (fields.Length >= 5 && DeviceNumber.ParseDecimal(fields[2]) is { } device)
+                mounts.Add((Unescape(fields[4]), device));
+        }
+        return mounts;
+    }
+
+    private static bool OnFilesystem(List<(string Point, DeviceNumber Device)> mounts, string path, ulong stDev, DeviceNumber? superblock)
     {
         if (!path.StartsWith('/'))
             return false;
@@ -68,12 +87,8 @@ internal static class LocalUsage
             path = path[..^DeletedSuffix.Length];
         string? bestPoint = null;
         DeviceNumber? bestDevice = null;
-        foreach (string line in mountInfo.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        foreach ((string point, DeviceNumber device) in mounts)
         {
-            string[] fields = line.Split(' ');
-            if (fields.Length < 5 || DeviceNumber.ParseDecimal(fields[2]) is not { } device)
-                continue;
-            string point = Unescape(fields[4]);
             bool contains = point == "/" || path == point || path.StartsWith(point + "/", StringComparison.Ordinal);
             if (contains && (bestPoint is null || point.Length >= bestPoint.Length))
                 (bestPoint, bestDevice) = (point, device);

@@ -14,7 +14,8 @@ namespace BlockDiskseq.TestSupport;
 /// (drivers/block/xen-blkback/xenbus.c, docs/protocol-facts.md §5, §6):
 /// - probe: writes opened=0 (series flavour only), then state=2 (InitWait);
 /// - on physical-device: opens the device by its number (a node made with mknod, as blkdev_get_by_dev
-///   needs no path), requires the diskseq node beside it (stricter than the series, see Open), compares
+///   needs no path), requires the diskseq node beside it (stricter than the series, see Open, unless
+///   AcceptMissingDiskseq), compares
 ///   BLKGETDISKSEQ with it (the series' check; a mismatch is
 ///   xenbus_dev_fatal: the error node, then state 5), holds the fd, then writes opened=1 (series) or
 ///   creates the sysfs attribute bus/xen-backend/devices/vbd-D-N/physical_device (mainline);
@@ -41,6 +42,11 @@ internal sealed class BlkbackEmulator : IDisposable
     public bool Stall { get; set; }
     /// <summary>Fault: act as if the device's diskseq differed from the node (a device freed and reused).</summary>
     public bool ReportDiskseqMismatch { get; set; }
+    /// <summary>
+    /// As the series' blkback itself: physical-device without a diskseq node is opened unchecked
+    /// (docs/protocol-facts.md §6). For scripts that write no diskseq: Xen's own block script in bench/run.
+    /// </summary>
+    public bool AcceptMissingDiskseq { get; set; }
     /// <summary>The device held now, if any.</summary>
     public DeviceNumber? HeldDevice { get; private set; }
     /// <summary>How many times a device was opened and held.</summary>
@@ -127,6 +133,11 @@ internal sealed class BlkbackEmulator : IDisposable
         // here are stricter, because block-diskseq always writes it in physical-device's own transaction:
         // physical-device seen without a well-formed diskseq beside it is that guarantee broken.
         string? expected = server.Read($"{backend}/diskseq");
+        if (expected is null && AcceptMissingDiskseq)
+        {
+            Hold(fd, device);
+            return;
+        }
         if (expected is null || !DiskSequence.TryParse(expected, out ulong wanted))
         {
             fd.Dispose();
@@ -141,6 +152,11 @@ internal sealed class BlkbackEmulator : IDisposable
             Fatal(ENODEV, "creating vbd structure");
             return;
         }
+        Hold(fd, device);
+    }
+
+    private void Hold(SafeFd fd, DeviceNumber device)
+    {
         held = fd;
         HeldDevice = device;
         OpenCount++;

@@ -111,7 +111,7 @@ public class LocalUsageTests
         using OpenedTarget opened = OpenedTarget.Open(DiskTarget.Parse(image), AccessMode.Write);
         LoopDevice loop = LoopDevice.Attach(opened, readOnly: false);
         string attribute = $"/sys/dev/block/{loop.Device.Major}:{loop.Device.Minor}/loop/backing_file";
-        using System.IO.FileStream? file = KernelFile.TryOpen(attribute);
+        using Microsoft.Win32.SafeHandles.SafeFileHandle? file = KernelFile.TryOpen(attribute);
         Assert.NotNull(file);
 
         loop.Dispose(); // the last close of an autoclear loop device detaches it, and sysfs drops loop/
