@@ -30,6 +30,14 @@ internal static class XenBackendDevices
         return vbds;
     }
 
+    /// <summary>
+    /// The Xenstore directory of a vbd, from its nodename attribute ("backend/vbd/DOMID/DEVID", relative to the
+    /// backend domain's home): the bus id takes DOMID from the frontend-id node, which a hand-written backend
+    /// could set apart from its path. Null when the attribute is missing (then the bus id's numbers stand).
+    /// </summary>
+    internal static string? NodeName(string sysfsRoot, Vbd vbd)
+        => KernelFile.TryReadText($"{sysfsRoot.TrimEnd('/')}/bus/xen-backend/devices/{vbd.Name}/nodename")?.TrimEnd('\n');
+
     /// <summary>vbd-DOMID-DEVID, both decimal (xenbus_probe_backend's bus id).</summary>
     internal static bool TryParseName(string name, out uint frontendId, out uint deviceId)
     {

@@ -57,15 +57,31 @@ internal sealed class BackendClaims
         }
         foreach (XenBackendDevices.Vbd vbd in vbds)
         {
-            if (vbd.FrontendId == be.FrontendId && vbd.DeviceId == be.DeviceId)
-                continue;
-            BackendPath other = be.Sibling(vbd.FrontendId, vbd.DeviceId);
             if (vbd.Held is DeviceNumber held)
-                Add(found, held, new Claim(other, $"held by blkback ({vbd.Name})"));
-            else if (DeviceNumber.TryParse(xs.TryRead(other.Node(BackendNodes.PhysicalDevice)), out DeviceNumber named))
+            {
+                if (vbd.FrontendId != be.FrontendId || vbd.DeviceId != be.DeviceId)
+                    Add(found, held, new Claim(be.Sibling(vbd.FrontendId, vbd.DeviceId), $"held by blkback ({vbd.Name})"));
+                continue;
+            }
+            BackendPath other = Directory(vbd);
+            if (other.FrontendId == be.FrontendId && other.DeviceId == be.DeviceId)
+                continue;
+            if (DeviceNumber.TryParse(xs.TryRead(other.Node(BackendNodes.PhysicalDevice)), out DeviceNumber named))
                 Add(found, named, Named(other));
         }
         return found;
+    }
+
+    /// <summary>The vbd's backend directory: by its nodename attribute when the kernel shows one, else by the bus id.</summary>
+    private BackendPath Directory(XenBackendDevices.Vbd vbd)
+    {
+        const string Prefix = BackendNodes.BackendDirectory + "/" + BackendNodes.VbdType + "/";
+        string? nodeName = XenBackendDevices.NodeName(sysfsRoot, vbd);
+        if (nodeName is not null && nodeName.StartsWith(Prefix, System.StringComparison.Ordinal)
+            && nodeName[Prefix.Length..].Split('/') is [string domain, string device]
+            && BackendPath.TryParseDomainId(domain, out uint frontendId) && BackendPath.TryParseDecimal(device, out uint deviceId))
+            return be.Sibling(frontendId, deviceId);
+        return be.Sibling(vbd.FrontendId, vbd.DeviceId);
     }
 
     private static Claim Named(BackendPath other) => new(other, $"named by {other.Path}/{BackendNodes.PhysicalDevice}");
