@@ -19,6 +19,7 @@ internal sealed class Report(Options options)
     public (Sample Ours, Sample True) Startup { get; set; }
     public long BinarySize { get; set; }
     public Trace.Steps? StepTimes { get; set; }
+    public (HostScale.Case None, HostScale.Case Many)? Scale { get; set; }
 
     /// <summary>Taken before anything runs: at the end it mostly shows the 64 parallel scripts just run.</summary>
     private readonly string loadBefore = File.ReadAllText("/proc/loadavg").Split(' ')[0];
@@ -40,6 +41,8 @@ internal sealed class Report(Options options)
         AppendMachine(md);
         AppendSequential(md, Path.GetFileName(chart));
         AppendParallel(md);
+        if (Scale is { } scale)
+            HostScale.Append(md, scale, options.Runs);
         AppendCosts(md);
         AppendFloor(md);
         AppendSteps(md);
@@ -213,7 +216,7 @@ internal sealed class Report(Options options)
         md.Append(File.ReadAllText(options.LabTimings));
     }
 
-    private static string Ms(double ms) => ms.ToString(ms < 10 ? "F2" : "F1", CultureInfo.InvariantCulture) + " ms";
+    internal static string Ms(double ms) => ms.ToString(ms < 10 ? "F2" : "F1", CultureInfo.InvariantCulture) + " ms";
     private static string Ratio(double theirs, double ours) => (theirs / ours).ToString("F1", CultureInfo.InvariantCulture) + "x";
 
     private static string CpuModel()
