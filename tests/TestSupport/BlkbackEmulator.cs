@@ -41,6 +41,11 @@ internal sealed class BlkbackEmulator : IDisposable
     public BlkbackFlavour Flavour { get; }
     /// <summary>Fault: never open the device (a blkback that hangs); tests then play the toolstack.</summary>
     public bool Stall { get; set; }
+    /// <summary>
+    /// The series' own rule for a missing diskseq node: no check (docs/protocol-facts.md §6). Off in tests, which
+    /// hold block-diskseq to always writing it; on in bench/run, where Xen's script, which never writes it, runs too.
+    /// </summary>
+    public bool MissingDiskseqMeansNoCheck { get; set; }
     /// <summary>Fault: act as if the device's diskseq differed from the node (a device freed and reused).</summary>
     public bool ReportDiskseqMismatch { get; set; }
     /// <summary>The device held now, if any.</summary>
@@ -130,6 +135,11 @@ internal sealed class BlkbackEmulator : IDisposable
         // here are stricter, because block-diskseq always writes it in physical-device's own transaction:
         // physical-device seen without a well-formed diskseq beside it is that guarantee broken.
         string? expected = server.Read($"{backend}/diskseq");
+        if (expected is null && MissingDiskseqMeansNoCheck)
+        {
+            Hold(fd, device);
+            return;
+        }
         if (expected is null || !DiskSequence.TryParse(expected, out ulong wanted))
         {
             fd.Dispose();
@@ -144,6 +154,11 @@ internal sealed class BlkbackEmulator : IDisposable
             Fatal(ENODEV, "creating vbd structure");
             return;
         }
+        Hold(fd, device);
+    }
+
+    private void Hold(SafeFd fd, DeviceNumber device)
+    {
         held = fd;
         HeldDevice = device;
         OpenCount++;
