@@ -23,6 +23,20 @@ internal static class Add
         BackendListing listed = BackendListing.Read(xs, be);
         if (listed.Has(BackendNodes.PhysicalDevice) && AlreadyAdded(xs, be))
             return;
+        try
+        {
+            AddNew(xs, invocation, be, listed, deadline);
+        }
+        catch (AddedMeanwhile e)
+        {
+            // What the transaction saw names the race; AlreadyAdded's own refusal would hide it.
+            if (!AddedByUs(xs, be))
+                throw new HotplugFailure(e.Message);
+        }
+    }
+
+    private static void AddNew(Xenstore xs, Invocation invocation, BackendPath be, BackendListing listed, Deadline deadline)
+    {
         AddRequest request = AddRequest.Read(xs, be, listed);
         using OpenedDisk disk = OpenedDisk.Open(request.Parameters, request.Mode);
         BlkbackWait? wait = invocation.NoWait ? null : BlkbackWait.For(be, request, invocation.Settings);
@@ -43,6 +57,18 @@ internal static class Add
         Log.Info(wait is null
             ? $"exported {export} without waiting for blkback (--no-wait)"
             : $"blkback holds {export}");
+    }
+
+    private static bool AddedByUs(Xenstore xs, BackendPath be)
+    {
+        try
+        {
+            return AlreadyAdded(xs, be);
+        }
+        catch (HotplugFailure)
+        {
+            return false;
+        }
     }
 
     private static bool AlreadyAdded(Xenstore xs, BackendPath be)
@@ -75,6 +101,13 @@ internal static class Add
         {
             ExportNodes.Write(xs, be, export, notes, request.Listed.Has(BackendNodes.HotplugError));
             return export;
+        }
+        catch (XenstoreException)
+        {
+            // Not a refusal: the connection failed, perhaps after xenstored applied the commit.
+            ExportNodes.UndoIfCommitted(xs, be, export);
+            export.Dispose();
+            throw;
         }
         catch
         {

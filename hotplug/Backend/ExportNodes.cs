@@ -86,7 +86,7 @@ internal static class ExportNodes
         if (XenbusStates.Parse(state) != XenbusState.InitWait)
             throw NotInitWait(state);
         if (xs.TryRead(be.Node(BackendNodes.PhysicalDevice), tx) is string other)
-            throw new HotplugFailure($"physical-device became '{Sanitise.Line(other)}' while adding: another add ran for {be.Path}");
+            throw new AddedMeanwhile($"physical-device became '{Sanitise.Line(other)}' while adding: another add ran for {be.Path}");
         xs.Write(be.Node(BackendNodes.Diskseq), DiskSequence.Format(diskseq), tx);
         xs.Write(be.Node(BackendNodes.PhysicalDevice), export.Device.ToString(), tx);
         xs.Write(be.Node(BackendNodes.PhysicalDevicePath), export.Path, tx);
@@ -127,20 +127,60 @@ internal static class ExportNodes
     /// <summary>Whether add wrote node for this record: its top layer is a loop device (ExportedDevice.LoopPath).</summary>
     internal static bool WroteLoopNode(DiskseqRecord record) => record.Top is CreatedLayer { Kind: LayerKind.Loop };
 
-    /// <summary>After a failed add: leave no half-exported device behind. Best effort: the add fails anyway.</summary>
+    /// <summary>
+    /// After a failed add: leave no half-exported device behind. If the connection is what failed (xenstored
+    /// restarted or dropped us: libxenstore then fails every request on it), one fresh connection is tried,
+    /// as for hotplug-error (HotplugRun); without it the nodes would name a device that goes with us
+    /// (docs/reliability.md). Best effort: the add fails anyway.
+    /// </summary>
     internal static void Undo(Xenstore xs, BackendPath be, bool wroteLoopNode)
+        => OnWorkingConnection(xs, "undoing the exported nodes", connection =>
+        {
+            Forget(connection, be, wroteLoopNode);
+            connection.Delete(BackendNodes.Path(be.Path, BackendNodes.OwnDirectory));
+        });
+
+    /// <summary>
+    /// After our commit failed with a Xenstore error rather than a refusal: its reply may have been lost after
+    /// xenstored applied it (docs/reliability.md). Undo it only if what is there is exactly ours, in one
+    /// transaction, so an export another add made in the meantime is left alone (for a block device used as
+    /// is, another add of the same backend writes the same nodes; libxl never runs two).
+    /// </summary>
+    internal static void UndoIfCommitted(Xenstore xs, BackendPath be, ExportedDevice export)
+        => OnWorkingConnection(xs, "undoing a commit whose outcome was lost", connection => connection.Transact(tx =>
+        {
+            if (connection.TryRead(be.Node(BackendNodes.PhysicalDevice), tx) != export.Device.ToString()
+                || connection.TryRead(RecordNode(be), tx) != export.Record.ToString())
+                return; // not applied, or not ours
+            foreach (string key in export.LoopPath is null ? ForgottenKeys : ForgottenKeysOfLoop)
+                connection.Delete(be.Node(key), tx);
+            connection.Delete(BackendNodes.Path(be.Path, BackendNodes.OwnDirectory), tx);
+            Log.Step("the lost commit had been applied: undone");
+        }));
+
+    /// <summary>Runs the action on this connection, or once on a fresh one if this one fails; best effort.</summary>
+    private static void OnWorkingConnection(Xenstore xs, string what, System.Action<Xenstore> action)
     {
         try
         {
-            Forget(xs, be, wroteLoopNode);
-            xs.Delete(BackendNodes.Path(be.Path, BackendNodes.OwnDirectory));
+            try
+            {
+                action(xs);
+                return;
+            }
+            catch (XenstoreException e)
+            {
+                Log.Step($"{what}: {e.Message}; trying a new connection");
+            }
+            using Xenstore fresh = Xenstore.Open();
+            action(fresh);
         }
         catch (XenstoreException e)
         {
             // The failure being reported matters more; remove, which libxl runs after a failed add, retries.
             Log.Warning(e.ConnectionLost
-                ? $"could not delete the exported nodes of {be.Path}, Xenstore is not reachable: {e.Message}"
-                : $"undoing the exported nodes: {e.Message}, ignoring");
+                ? $"{what}: Xenstore is not reachable: {e.Message}"
+                : $"{what}: {e.Message}, ignoring");
         }
     }
 }

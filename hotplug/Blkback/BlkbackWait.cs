@@ -59,13 +59,14 @@ internal sealed class BlkbackWait
     /// <summary>Picks the wait path from what add read before exporting anything: an opened node or none.</summary>
     internal static BlkbackWait For(BackendPath be, AddRequest request, Settings settings)
     {
-        bool series = request.Opened switch
+        if (request.Opened is not (null or "0"))
         {
-            null => false,
-            "0" => true,
-            _ => throw new HotplugFailure($"{be.Node(BackendNodes.Opened)} is {Sanitise.Quote(request.Opened)} before "
-                + "physical-device was written; expected '0' (or no node on kernels without the diskseq series)"),
-        };
+            string message = $"{be.Node(BackendNodes.Opened)} is {Sanitise.Quote(request.Opened)} before "
+                + "physical-device was written; expected '0' (or no node on kernels without the diskseq series)";
+            // blkback writes 1 only once it holds a device: another add may have exported one since Add.Run first looked.
+            throw request.Opened == "1" ? new AddedMeanwhile(message) : new HotplugFailure(message);
+        }
+        bool series = request.Opened == "0";
         string? sysfs = series ? null : settings.BlkbackPhysicalDeviceAttribute(be);
         Log.Step(series ? "wait path: opened (blkback writes the opened node: watching it)"
             : $"wait path: sysfs (no opened node, mainline blkback: polling {sysfs})");

@@ -53,8 +53,10 @@ public sealed class RemoveTeardownTests : IDisposable
         {
             DeviceNumber device = DeviceNumber.FromDevT(LoopScratch.StatusOf(loopPath).RDev.ToDevT());
             string diskseq = File.ReadAllText($"/sys/dev/block/{device.Major}:{device.Minor}/diskseq").Trim();
-            // The real device and its real diskseq, but not in the form add writes (upper-case hex): not ours.
-            string record = $"loop {device} {ulong.Parse(diskseq, System.Globalization.CultureInfo.InvariantCulture):X}";
+            // The real device and its real diskseq, but not in the form add writes (a leading zero: the parser
+            // refuses it whatever the value; upper-case hex was this test's first choice, and a diskseq of
+            // decimal digits only, which the machine's count reaches, made that a valid record).
+            string record = $"loop {device} 0{ulong.Parse(diskseq, System.Globalization.CultureInfo.InvariantCulture):x}";
             be.Write(RecordKey, record);
             be.Write("physical-device", device.ToString());
 

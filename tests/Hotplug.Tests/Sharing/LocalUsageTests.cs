@@ -98,6 +98,28 @@ public class LocalUsageTests
         Assert.Empty(LoopScratch.LoopsBackedBy(unused));
     }
 
+    /// <summary>
+    /// Found by the reliability suite's storm: a loop device detached between /proc/partitions and the read of
+    /// its loop/backing_file made that read fail with ENODEV (kernfs answers so for an attribute removed after
+    /// the open), and the sharing check failed the add. A device that goes away meanwhile is not a user.
+    /// </summary>
+    [RootFact]
+    public void AKernelFileWhoseObjectWentAwayAfterTheOpenReadsAsGone()
+    {
+        using var scratch = new LoopScratch();
+        string image = scratch.CreateImage("detached.img");
+        using OpenedTarget opened = OpenedTarget.Open(DiskTarget.Parse(image), AccessMode.Write);
+        LoopDevice loop = LoopDevice.Attach(opened, readOnly: false);
+        string attribute = $"/sys/dev/block/{loop.Device.Major}:{loop.Device.Minor}/loop/backing_file";
+        using System.IO.FileStream? file = KernelFile.TryOpen(attribute);
+        Assert.NotNull(file);
+
+        loop.Dispose(); // the last close of an autoclear loop device detaches it, and sysfs drops loop/
+        Assert.True(LoopScratch.WaitUntil(() => !System.IO.Directory.Exists(System.IO.Path.GetDirectoryName(attribute))));
+
+        Assert.Null(KernelFile.TryRead(file, attribute));
+    }
+
     [RootFact]
     public void LoopsBackedByFollowsTheInodeNotThePath()
     {
