@@ -44,6 +44,7 @@ internal sealed class Report(Options options)
         if (Scale is { } scale)
             HostScale.Append(md, scale, options.Runs);
         AppendCosts(md);
+        RequestBudget.Append(md);
         AppendFloor(md);
         AppendSteps(md);
         AppendTuning(md);
