@@ -20,11 +20,12 @@ internal static class Add
     internal static void Run(Xenstore xs, Invocation invocation, Deadline deadline)
     {
         BackendPath be = invocation.Backend!;
-        if (AlreadyAdded(xs, be))
+        BackendListing listed = BackendListing.Read(xs, be);
+        if (listed.Has(BackendNodes.PhysicalDevice) && AlreadyAdded(xs, be))
             return;
         try
         {
-            AddNew(xs, invocation, be, deadline);
+            AddNew(xs, invocation, be, listed, deadline);
         }
         catch (AddedMeanwhile e)
         {
@@ -34,14 +35,14 @@ internal static class Add
         }
     }
 
-    private static void AddNew(Xenstore xs, Invocation invocation, BackendPath be, Deadline deadline)
+    private static void AddNew(Xenstore xs, Invocation invocation, BackendPath be, BackendListing listed, Deadline deadline)
     {
-        AddRequest request = AddRequest.Read(xs, be);
+        AddRequest request = AddRequest.Read(xs, be, listed);
         using OpenedDisk disk = OpenedDisk.Open(request.Parameters, request.Mode);
         BlkbackWait? wait = invocation.NoWait ? null : BlkbackWait.For(be, request, invocation.Settings);
         var notes = new ExportNotes(wait?.Method ?? BlkbackWait.NoWaitMethod, invocation.Settings.DiskseqTestOffset);
-        var loopUsers = new LoopUsers(invocation.Settings.SysfsRoot, SharingRules.BackendNaming(xs, be));
-        using ExportedDevice export = Export(xs, be, request.Mode, disk, notes, loopUsers, deadline);
+        var claims = new BackendClaims(xs, be, invocation.Settings.SysfsRoot);
+        using ExportedDevice export = Export(xs, be, request, disk, notes, claims, deadline);
         Log.Step($"wrote physical-device {export}");
         try
         {
@@ -49,7 +50,7 @@ internal static class Add
         }
         catch
         {
-            ExportNodes.Undo(xs, be);
+            ExportNodes.Undo(xs, be, export.LoopPath is not null);
             throw;
         }
         export.Relinquish();
@@ -85,19 +86,20 @@ internal static class Add
     /// Under the locks of the backing objects: the sharing checks, the devices and the transaction, so a
     /// parallel add of the same image sees either nothing of ours or our committed physical-device.
     /// </summary>
-    private static ExportedDevice Export(Xenstore xs, BackendPath be, AccessMode mode, OpenedDisk disk, ExportNotes notes,
-                                         LoopUsers loopUsers, Deadline deadline)
+    private static ExportedDevice Export(Xenstore xs, BackendPath be, AddRequest request, OpenedDisk disk, ExportNotes notes,
+                                         BackendClaims claims, Deadline deadline)
     {
+        AccessMode mode = request.Mode;
         using BackingLocks locks = BackingLocks.Acquire(disk, deadline);
         Log.Step("locked the backing objects");
         foreach (OpenedUse use in disk.Uses)
-            SharingRules.Check(xs, be, mode == AccessMode.WriteUnchecked ? mode : use.Mode, use.Target); // w! skips all, as Xen's "!"
+            SharingRules.Check(xs, be, mode == AccessMode.WriteUnchecked ? mode : use.Mode, use.Target, claims); // w! skips all, as Xen's "!"
         Log.Step("sharing checks passed");
-        ExportedDevice export = ExportedDevice.Create(disk, mode, be, loopUsers);
+        ExportedDevice export = ExportedDevice.Create(disk, mode, be, new LoopUsers(claims.Describe));
         Log.Step($"created {export.Record}");
         try
         {
-            ExportNodes.Write(xs, be, export, notes);
+            ExportNodes.Write(xs, be, export, notes, request.Listed.Has(BackendNodes.HotplugError));
             return export;
         }
         catch (XenstoreException)

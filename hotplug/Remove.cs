@@ -31,8 +31,9 @@ internal static class Remove
             SweepDeviceMapperLeftovers(xs, be, dm, DiskseqRecord.Empty);
             return;
         }
-        ExportNodes.Forget(xs, be);
-        if (!DiskseqRecord.TryParse(text, out DiskseqRecord record))
+        bool parsed = DiskseqRecord.TryParse(text, out DiskseqRecord record);
+        ExportNodes.Forget(xs, be, wroteLoopNode: !parsed || ExportNodes.WroteLoopNode(record));
+        if (!parsed)
             throw new HotplugFailure($"{recordNode} is malformed ({Printable.Quote(text)}): not touching any device");
         var outcomes = new List<LayerOutcome>();
         for (int i = record.Layers.Count - 1; i >= 0; i--)

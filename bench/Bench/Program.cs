@@ -31,7 +31,7 @@ internal static class Program
 
         using (var world = new World())
         {
-            ours = ours with { ExtraEnvironment = new Dictionary<string, string> { ["BLOCK_DISKSEQ_RUNDIR"] = world.RunDir, ["BLOCK_DISKSEQ_SYSFS"] = world.SysfsRoot, ["BLOCK_DISKSEQ_LOGDIR"] = world.LogDir } };
+            ours = ours with { ExtraEnvironment = EnvironmentOf(world) };
             if (options.TraceDir is string traceDir)
             {
                 Trace.Write(world, ours, traceDir);
@@ -50,6 +50,11 @@ internal static class Program
                 Progress($"{script.Name}: requests, syscalls, processes, memory");
                 report.Costs[script.Name] = Costs.Measure(world, script, work);
             }
+            using (var crowded = new World())
+            {
+                Progress($"block-diskseq: {options.Runs} adds with no other backend and with {HostScale.Others} (alternating)");
+                report.Scale = HostScale.Measure(world, ours, crowded, ours with { ExtraEnvironment = EnvironmentOf(crowded) }, options.Runs);
+            }
             Progress("block-diskseq: the steps of one add and one remove");
             report.StepTimes = Trace.Measure(world, ours);
             Progress("floor: the unavoidable work of one add, in-process");
@@ -66,6 +71,14 @@ internal static class Program
         Progress($"wrote {options.Output}");
         return 0;
     }
+
+    /// <summary>block-diskseq's settings that point it at a world's run directory, sysfs root and log directory.</summary>
+    private static Dictionary<string, string> EnvironmentOf(World world) => new()
+    {
+        ["BLOCK_DISKSEQ_RUNDIR"] = world.RunDir,
+        ["BLOCK_DISKSEQ_SYSFS"] = world.SysfsRoot,
+        ["BLOCK_DISKSEQ_LOGDIR"] = world.LogDir,
+    };
 
     private static void Progress(string message) => Console.Error.WriteLine($"bench: {message}");
 }

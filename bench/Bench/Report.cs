@@ -20,6 +20,7 @@ internal sealed class Report(Options options)
     public (Sample Ours, Sample True) Startup { get; set; }
     public long BinarySize { get; set; }
     public Trace.Steps? StepTimes { get; set; }
+    public (HostScale.Case None, HostScale.Case Many)? Scale { get; set; }
 
     /// <summary>Taken before anything runs: at the end it mostly shows the 64 parallel scripts just run.</summary>
     private readonly string loadBefore = File.ReadAllText("/proc/loadavg").Split(' ')[0];
@@ -41,7 +42,10 @@ internal sealed class Report(Options options)
         AppendMachine(md);
         AppendSequential(md, Path.GetFileName(chart));
         AppendParallel(md);
+        if (Scale is { } scale)
+            HostScale.Append(md, scale, options.Runs);
         AppendCosts(md);
+        RequestBudget.Append(md);
         AppendFloor(md);
         AppendSteps(md);
         AppendTuning(md);
@@ -300,7 +304,7 @@ internal sealed class Report(Options options)
         md.Append(File.ReadAllText(options.LabTimings));
     }
 
-    private static string Ms(double ms) => ms.ToString(ms < 10 ? "F2" : "F1", CultureInfo.InvariantCulture) + " ms";
+    internal static string Ms(double ms) => ms.ToString(ms < 10 ? "F2" : "F1", CultureInfo.InvariantCulture) + " ms";
     private static string Ratio(double theirs, double ours) => (theirs / ours).ToString("F1", CultureInfo.InvariantCulture) + "x";
 
     private static string CpuModel()

@@ -8,26 +8,32 @@ namespace BlockDiskseq.Backend;
 /// <summary>
 /// What add needs from the backend directory, read before anything is opened or created. Values are
 /// checked strictly here; what they name (the target, the devices) is checked once opened.
+/// <paramref name="Listed"/>: the names in the backend directory, listed once (one request), so a node that
+/// is absent (physical-device, opened on mainline, a stale hotplug-error) costs no read or delete.
 /// </summary>
-internal sealed record AddRequest(string Parameters, AccessMode Mode, string? Opened, string? BlkbackError)
+internal sealed record AddRequest(string Parameters, AccessMode Mode, string? Opened, string? BlkbackError, BackendListing Listed)
 {
     /// <summary>libxl writes "phy" for every disk with script= (docs/protocol-facts.md §2).</summary>
     internal const string PhyType = "phy";
 
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
-    internal static AddRequest Read(Xenstore xs, BackendPath be)
+    /// <summary>
+    /// The state is not read here: the transaction reads it (ExportNodes.Transact), and nothing is exported
+    /// unless it is 2 there. A backend directory without a state node fails now, as before.
+    /// </summary>
+    internal static AddRequest Read(Xenstore xs, BackendPath be, BackendListing listed)
     {
-        string? state = xs.TryRead(be.Node(BackendNodes.State));
-        if (XenbusStates.Parse(state) != XenbusState.InitWait)
-            throw ExportNodes.NotInitWait(state);
+        if (!listed.Has(BackendNodes.State))
+            throw ExportNodes.NotInitWait(null);
         CheckType(xs.TryRead(be.Node(BackendNodes.Type)));
         CheckFrontendId(xs.TryRead(be.Node(BackendNodes.FrontendId)), be);
         return new AddRequest(
             ReadText(xs, be.Node(BackendNodes.Params)),
             AccessModes.Parse(ReadText(xs, be.Node(BackendNodes.Mode))),
-            xs.TryRead(be.Node(BackendNodes.Opened)),
-            xs.TryRead(be.BlkbackErrorNode));
+            listed.Has(BackendNodes.Opened) ? xs.TryRead(be.Node(BackendNodes.Opened)) : null,
+            xs.TryRead(be.BlkbackErrorNode),
+            listed);
     }
 
     private static void CheckType(string? type)

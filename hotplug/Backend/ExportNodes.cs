@@ -33,7 +33,8 @@ internal static class ExportNodes
     /// and remove always finds our record: all of it or none. The state re-check inside it closes the race
     /// with a toolstack that gave up on us (Xen's block re-checks state under its lock for the same reason).
     /// </summary>
-    internal static void Write(Xenstore xs, BackendPath be, ExportedDevice export, ExportNotes notes)
+    /// <param name="staleHotplugError">The backend listing showed a hotplug-error (from an earlier failed add): delete it.</param>
+    internal static void Write(Xenstore xs, BackendPath be, ExportedDevice export, ExportNotes notes, bool staleHotplugError)
     {
         ulong diskseq = export.Diskseq + notes.DiskseqTestOffset;
         if (notes.DiskseqTestOffset != 0)
@@ -41,13 +42,13 @@ internal static class ExportNodes
                 + $"for {export}: a diskseq-checking blkback must refuse it");
         try
         {
-            Transact(xs, be, export, notes.WaitMethod, diskseq);
+            Transact(xs, be, export, notes.WaitMethod, diskseq, staleHotplugError);
         }
         catch (XenstoreException e) when (ConnectionLoss.IsLost(xs, e))
         {
             ConnectionLoss.Reconnect(xs, e, "while writing physical-device");
             if (!Committed(xs, be, export, diskseq))
-                Transact(xs, be, export, notes.WaitMethod, diskseq); // checks the state and physical-device again
+                Transact(xs, be, export, notes.WaitMethod, diskseq, staleHotplugError); // checks the state and physical-device again
         }
     }
 
@@ -78,7 +79,8 @@ internal static class ExportNodes
             + $"{DiskSequence.Format(diskseq)}): another add wrote them");
     }
 
-    private static void Transact(Xenstore xs, BackendPath be, ExportedDevice export, string waitMethod, ulong diskseq) => xs.Transact(tx =>
+    private static void Transact(Xenstore xs, BackendPath be, ExportedDevice export, string waitMethod, ulong diskseq,
+                                 bool staleHotplugError) => xs.Transact(tx =>
     {
         string? state = xs.TryRead(be.Node(BackendNodes.State), tx);
         if (XenbusStates.Parse(state) != XenbusState.InitWait)
@@ -95,7 +97,8 @@ internal static class ExportNodes
         if (export.DmAbi is string abi)
             xs.Write(OwnNode(be, BackendNodes.DmAbi), abi, tx);
         xs.Write(be.Node(BackendNodes.HotplugStatus), BackendNodes.StatusConnected, tx);
-        xs.Delete(be.Node(BackendNodes.HotplugError), tx); // a stale one from an earlier failed add
+        if (staleHotplugError)
+            xs.Delete(be.Node(BackendNodes.HotplugError), tx); // a stale one from an earlier failed add
     });
 
     /// <summary>physical-device written by us: our record (same transaction) is there and names that device.</summary>
@@ -105,18 +108,24 @@ internal static class ExportNodes
 
     /// <summary>
     /// Removes what Write wrote except the record. physical-device goes first: it is the node blkback
-    /// watches, and without it a stale diskseq means nothing (qubes-block: "order matters here").
-    /// Missing nodes are fine: remove may run twice, or after a failed add.
+    /// watches, and without it a stale diskseq means nothing (qubes-block: "order matters here"). node is
+    /// deleted only when add wrote it (a plain loop device: <paramref name="wroteLoopNode"/>), so the other
+    /// forms' remove makes one request fewer. Missing nodes are fine: remove may run twice, or after a failed add.
     /// </summary>
-    internal static void Forget(Xenstore xs, BackendPath be)
+    internal static void Forget(Xenstore xs, BackendPath be, bool wroteLoopNode)
     {
-        foreach (string key in ForgottenKeys)
+        string[] keys = wroteLoopNode ? ForgottenKeysOfLoop : ForgottenKeys;
+        foreach (string key in keys)
             xs.Delete(be.Node(key));
-        Log.Step($"deleted {string.Join(", ", ForgottenKeys)}");
+        Log.Step($"deleted {string.Join(", ", keys)}");
     }
 
     private static readonly string[] ForgottenKeys =
-        [BackendNodes.PhysicalDevice, BackendNodes.Diskseq, BackendNodes.PhysicalDevicePath, BackendNodes.LoopNode];
+        [BackendNodes.PhysicalDevice, BackendNodes.Diskseq, BackendNodes.PhysicalDevicePath];
+    private static readonly string[] ForgottenKeysOfLoop = [.. ForgottenKeys, BackendNodes.LoopNode];
+
+    /// <summary>Whether add wrote node for this record: its top layer is a loop device (ExportedDevice.LoopPath).</summary>
+    internal static bool WroteLoopNode(DiskseqRecord record) => record.Top is CreatedLayer { Kind: LayerKind.Loop };
 
     /// <summary>
     /// After a failed add: leave no half-exported device behind. If the connection is what failed (xenstored
@@ -124,10 +133,10 @@ internal static class ExportNodes
     /// as for hotplug-error (HotplugRun); without it the nodes would name a device that goes with us
     /// (docs/reliability.md). Best effort: the add fails anyway.
     /// </summary>
-    internal static void Undo(Xenstore xs, BackendPath be)
+    internal static void Undo(Xenstore xs, BackendPath be, bool wroteLoopNode)
         => OnWorkingConnection(xs, "undoing the exported nodes", connection =>
         {
-            Forget(connection, be);
+            Forget(connection, be, wroteLoopNode);
             connection.Delete(BackendNodes.Path(be.Path, BackendNodes.OwnDirectory));
         });
 
@@ -143,7 +152,7 @@ internal static class ExportNodes
             if (connection.TryRead(be.Node(BackendNodes.PhysicalDevice), tx) != export.Device.ToString()
                 || connection.TryRead(RecordNode(be), tx) != export.Record.ToString())
                 return; // not applied, or not ours
-            foreach (string key in ForgottenKeys)
+            foreach (string key in export.LoopPath is null ? ForgottenKeys : ForgottenKeysOfLoop)
                 connection.Delete(be.Node(key), tx);
             connection.Delete(BackendNodes.Path(be.Path, BackendNodes.OwnDirectory), tx);
             Log.Step("the lost commit had been applied: undone");

@@ -74,10 +74,10 @@ internal sealed class BlkbackWait
     }
 
     /// <summary>
-    /// Returns once blkback holds <paramref name="device"/>; throws HotplugFailure otherwise. Two watches: the
-    /// backend directory (state and opened) and blkback's error node. A node is read only when an event names
-    /// it (or the directory itself: the first event, or the directory going away), so blkback's other writes
-    /// under the backend cost nothing. A connection that fails meanwhile (noticed within LivenessInterval) is
+    /// Returns once blkback holds <paramref name="device"/>; throws HotplugFailure otherwise. One watch, on the
+    /// backend directory (state and opened; SetWatches says why the error node needs none). A node is read
+    /// only when an event names it (or the directory itself: the first event, or the directory going away),
+    /// so blkback's other writes under the backend cost nothing. A connection that fails meanwhile (noticed within LivenessInterval) is
     /// replaced and the watches set again, up to MaxReconnects times; if Xenstore cannot be reached the wait
     /// fails with "Xenstore went away" and add tears down.
     /// </summary>
@@ -144,11 +144,14 @@ internal sealed class BlkbackWait
         }
     }
 
-    private void SetWatches(Xenstore xs)
-    {
-        xs.Watch(be.Path, Token);
-        xs.Watch(be.BlkbackErrorNode, Token);
-    }
+    /// <summary>
+    /// One watch, on the backend directory (state and opened). blkback's error node needs none: every failure
+    /// of blkback's backend_changed (reading physical-device or mode, xen_vbd_create, the sysfs entries, and
+    /// the series' diskseq refusal) goes through xenbus_dev_fatal, which writes the error node and then
+    /// switches the state to Closing (docs/protocol-facts.md §5), and Closing makes CheckNotFailed read the
+    /// error node. A watch of its own cost two requests per add (the watch and the read of its first event).
+    /// </summary>
+    private void SetWatches(Xenstore xs) => xs.Watch(be.Path, Token);
 
     /// <summary>
     /// Mainline: the next sysfs poll. Either kind: at most LivenessInterval, so a dead connection (which no
@@ -168,10 +171,13 @@ internal sealed class BlkbackWait
             nodes.Changed(e.Value.Path);
         if (heard.Silent)
             nodes.State.Stale = true; // the liveness probe: a read the daemon must answer
-        if (nodes.ReadStale(xs))
+        // opened (or the sysfs attribute) first: once blkback holds the device, the state need not be read.
+        if (nodes.Opened.ReadIfStale(xs))
             heard.Now();
         if (IsHeld(nodes.Opened, device))
             return true;
+        if (nodes.State.ReadIfStale(xs))
+            heard.Now();
         CheckNotFailed(xs, nodes);
         return false;
     }

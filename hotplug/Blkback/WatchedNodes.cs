@@ -5,8 +5,9 @@ using XenstoreInterop;
 namespace BlockDiskseq.Blkback;
 
 /// <summary>
-/// The nodes BlkbackWait judges (state, opened, blkback's error), each read again only after a watch event
-/// names it. A node not read yet is unknown, not missing: its watch's first event is still on its way.
+/// The nodes BlkbackWait judges (state, opened, blkback's error): state and opened are read again only after a
+/// watch event names them, the error node only once the state says blkback gave up (BlkbackWait.CheckNotFailed).
+/// A node not read yet is unknown, not missing: its watch's first event is still on its way.
 /// </summary>
 internal sealed class WatchedNodes(BackendPath be, bool watchOpened)
 {
@@ -29,17 +30,6 @@ internal sealed class WatchedNodes(BackendPath be, bool watchOpened)
             State.Stale = true;
         else if (path == Opened.Path)
             Opened.Stale = watchOpened;
-        else if (path == Error.Path || path.StartsWith(Error.Path + "/", StringComparison.Ordinal))
-            Error.Stale = true;
-    }
-
-    /// <summary>Reads every stale node; true if it read any (Xenstore answered).</summary>
-    public bool ReadStale(Xenstore xs)
-    {
-        bool read = State.ReadIfStale(xs);
-        read |= Opened.ReadIfStale(xs);
-        read |= Error.ReadIfStale(xs);
-        return read;
     }
 
     /// <summary>After a new connection: every node may have changed unseen.</summary>
@@ -47,7 +37,6 @@ internal sealed class WatchedNodes(BackendPath be, bool watchOpened)
     {
         State.Stale = true;
         Opened.Stale = watchOpened;
-        Error.Stale = true;
     }
 }
 

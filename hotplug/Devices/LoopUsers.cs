@@ -12,10 +12,10 @@ namespace BlockDiskseq.Devices;
 /// file is bound to it reads and writes that file from then on. So before binding, Attach asks here and
 /// skips a device that:
 /// - has a holder in sysfs (a dm table or md array stacked on it: holders/);
-/// - blkback holds: its vbd-D-N/physical_device attribute under the xen-backend sysfs names it
-///   (docs/protocol-facts.md §5), the kernel's own record, whichever toolstack wrote physical-device;
-/// - a backend names in Xenstore (physical-device), which blkback may not have opened yet; this lookup
-///   is the caller's (the Devices layer has no Xenstore);
+/// - another backend uses or names: blkback holds it (its vbd-D-N/physical_device attribute under the
+///   xen-backend sysfs names it, docs/protocol-facts.md §5, the kernel's own record whichever toolstack wrote
+///   physical-device), or a backend's physical-device names it in Xenstore and blkback has not opened it yet;
+///   this lookup is the caller's (the Devices layer has no Xenstore; Sharing/BackendClaims.cs);
 /// - a process other than us has open: a /proc/PID/fd entry whose statx is this block device.
 /// statx with AT_STATX_DONT_SYNC asks no network filesystem's server, so a hung mount cannot stall the scan.
 /// The sets are read once per attach, at the first device that needs them: an opener that arrives later
@@ -23,32 +23,30 @@ namespace BlockDiskseq.Devices;
 /// </summary>
 internal sealed class LoopUsers
 {
-    private readonly string xenBackendSysfsRoot;
-    private readonly Func<DeviceNumber, string?> namedByBackend;
-    private Dictionary<DeviceNumber, string>? heldByBlkback;
+    private readonly Func<DeviceNumber, string?> claimedByBackend;
     private Dictionary<DeviceNumber, string>? openedByProcess;
 
-    /// <param name="xenBackendSysfsRoot">The sysfs holding bus/xen-backend (Settings.SysfsRoot).</param>
-    /// <param name="namedByBackend">The backend whose physical-device names the device, described; null if none.</param>
-    internal LoopUsers(string xenBackendSysfsRoot, Func<DeviceNumber, string?> namedByBackend)
-    {
-        this.xenBackendSysfsRoot = xenBackendSysfsRoot.TrimEnd('/');
-        this.namedByBackend = namedByBackend;
-    }
+    /// <param name="claimedByBackend">The backend that uses or names the device, described; null if none.</param>
+    internal LoopUsers(Func<DeviceNumber, string?> claimedByBackend) => this.claimedByBackend = claimedByBackend;
 
     /// <summary>Without Xenstore: the kernel's records and the processes only (tests, tools).</summary>
-    internal static LoopUsers KernelOnly() => new("/sys", _ => null);
+    internal static LoopUsers KernelOnly()
+    {
+        Dictionary<DeviceNumber, string>? held = null;
+        return new(device =>
+        {
+            held ??= BlkbackDevices("/sys");
+            return held.TryGetValue(device, out string? vbd) ? $"held by blkback ({vbd})" : null;
+        });
+    }
 
     /// <summary>Who uses the device, described for the log; null if nobody we can see.</summary>
     internal string? UserOf(DeviceNumber device)
     {
         if (Holder(device) is string holder)
             return $"held by {holder}";
-        heldByBlkback ??= BlkbackDevices(xenBackendSysfsRoot);
-        if (heldByBlkback.TryGetValue(device, out string? vbd))
-            return $"held by blkback ({vbd})";
-        if (namedByBackend(device) is string backend)
-            return $"named by {backend}";
+        if (claimedByBackend(device) is string backend)
+            return backend;
         openedByProcess ??= ProcessOpeners();
         return openedByProcess.TryGetValue(device, out string? process) ? $"open in {process}" : null;
     }
@@ -63,18 +61,14 @@ internal sealed class LoopUsers
         return null;
     }
 
-    /// <summary>Every device blkback holds: bus/xen-backend/devices/vbd-*/physical_device ("%x:%x\n").</summary>
+    /// <summary>Every device blkback holds: bus/xen-backend/devices/vbd-*/physical_device, with its vbd.</summary>
     internal static Dictionary<DeviceNumber, string> BlkbackDevices(string sysfsRoot)
     {
         var held = new Dictionary<DeviceNumber, string>();
-        string devices = $"{sysfsRoot}/bus/xen-backend/devices";
-        if (!Directory.Exists(devices))
-            return held;
-        foreach (string vbd in Directory.EnumerateDirectories(devices, "vbd-*"))
+        foreach (XenBackendDevices.Vbd vbd in XenBackendDevices.TryScan(sysfsRoot) ?? [])
         {
-            string? text = KernelFile.TryReadText($"{vbd}/physical_device");
-            if (text is not null && DeviceNumber.TryParse(text.TrimEnd('\n'), out DeviceNumber device))
-                held.TryAdd(device, Path.GetFileName(vbd));
+            if (vbd.Held is DeviceNumber device)
+                held.TryAdd(device, vbd.Name);
         }
         return held;
     }

@@ -41,4 +41,20 @@ internal sealed class SafeDir : SafeHandle
     public override bool IsInvalid => handle == 0;
 
     protected override bool ReleaseHandle() => LibC.closedir(handle) == 0;
+
+    /// <summary>The names in a directory, without "." and ".."; empty if it cannot be opened (gone, or not ours).</summary>
+    internal static unsafe System.Collections.Generic.List<string> Names(string path)
+    {
+        var names = new System.Collections.Generic.List<string>();
+        using SafeDir dir = LibC.opendir(path);
+        if (dir.IsInvalid)
+            return names;
+        for (LibC.dirent_t* entry = LibC.readdir(dir); entry != null; entry = LibC.readdir(dir))
+        {
+            string name = Marshal.PtrToStringUTF8((nint)entry->d_name) ?? "";
+            if (name is not ("" or "." or ".."))
+                names.Add(name);
+        }
+        return names;
+    }
 }

@@ -19,7 +19,8 @@ namespace BlockDiskseq.Sharing;
 /// </summary>
 internal static class SharingRules
 {
-    internal static void Check(Xenstore xs, BackendPath be, AccessMode mode, OpenedTarget target)
+    /// <param name="claims">Who else uses or names each device (read once per add, shared with LoopUsers).</param>
+    internal static void Check(Xenstore xs, BackendPath be, AccessMode mode, OpenedTarget target, BackendClaims claims)
     {
         if (mode == AccessMode.WriteUnchecked)
             return;
@@ -44,7 +45,7 @@ internal static class SharingRules
             }
         }
         var vms = new SameVm(xs, be.FrontendId);
-        foreach ((BackendPath other, Related used, AccessMode otherMode) in OtherUsers(xs, be, related))
+        foreach ((BackendPath other, Related used, AccessMode otherMode) in OtherUsers(xs, claims, related))
         {
             bool conflict = mode == AccessMode.Write || otherMode == AccessMode.Write;
             if (conflict && !vms.Includes(other.FrontendId))
@@ -69,53 +70,15 @@ internal static class SharingRules
         internal bool IsItself => Member.Device == Device;
     }
 
-    /// <summary>Every other backend of this domain whose physical-device is one of the related devices.</summary>
+    /// <summary>Every other backend of this domain that uses or names one of the related devices.</summary>
     private static IEnumerable<(BackendPath Backend, Related Used, AccessMode Mode)> OtherUsers(
-        Xenstore xs, BackendPath be, List<Related> related)
+        Xenstore xs, BackendClaims claims, List<Related> related)
     {
-        foreach ((BackendPath other, DeviceNumber used) in OtherPhysicalDevices(xs, be))
+        foreach (Related used in related)
         {
-            int index = related.FindIndex(r => r.Member.Device == used);
-            if (index >= 0)
-                yield return (other, related[index], CanonicalMode(xs.TryRead(other.Node(BackendNodes.Mode))));
+            foreach (BackendClaims.Claim claim in claims.Of(used.Member.Device))
+                yield return (claim.Backend, used, CanonicalMode(xs.TryRead(claim.Backend.Node(BackendNodes.Mode))));
         }
-    }
-
-    /// <summary>Every other vbd backend of this domain with a physical-device, and that device.</summary>
-    private static IEnumerable<(BackendPath Backend, DeviceNumber Device)> OtherPhysicalDevices(Xenstore xs, BackendPath be)
-    {
-        foreach (string domain in xs.TryList(be.VbdDirectory) ?? [])
-        {
-            if (!BackendPath.TryParseDomainId(domain, out uint frontendId))
-                continue;
-            foreach (string deviceId in xs.TryList(BackendNodes.Path(be.VbdDirectory, domain)) ?? [])
-            {
-                if (!BackendPath.TryParseDecimal(deviceId, out uint id) || (frontendId == be.FrontendId && id == be.DeviceId))
-                    continue;
-                BackendPath other = be.Sibling(frontendId, id);
-                if (DeviceNumber.TryParse(xs.TryRead(other.Node(BackendNodes.PhysicalDevice)), out DeviceNumber used))
-                    yield return (other, used);
-            }
-        }
-    }
-
-    /// <summary>
-    /// For LoopUsers: which other backend's physical-device names a device, read from Xenstore once, at the
-    /// first question (an add that binds no loop device asks none).
-    /// </summary>
-    internal static Func<DeviceNumber, string?> BackendNaming(Xenstore xs, BackendPath be)
-    {
-        Dictionary<DeviceNumber, string>? named = null;
-        return device =>
-        {
-            if (named is null)
-            {
-                named = [];
-                foreach ((BackendPath other, DeviceNumber used) in OtherPhysicalDevices(xs, be))
-                    named.TryAdd(used, $"{other.Path}/{BackendNodes.PhysicalDevice}");
-            }
-            return named.TryGetValue(device, out string? backend) ? backend : null;
-        };
     }
 
     /// <summary>

@@ -12,13 +12,15 @@ namespace BlockDiskseq.TestSupport;
 /// <summary>
 /// Plays xen-blkback for one vbd backend on the test Xenstore server, with real block devices
 /// (drivers/block/xen-blkback/xenbus.c, docs/protocol-facts.md §5, §6):
-/// - probe: writes opened=0 (series flavour only), then state=2 (InitWait);
+/// - probe: the vbd-D-N device directory on the xen-backend bus in sysfs (xenbus registers the device before
+///   blkback probes it), opened=0 (series flavour only), then state=2 (InitWait);
 /// - on physical-device: opens the device by its number (a node made with mknod, as blkdev_get_by_dev
 ///   needs no path), requires the diskseq node beside it (stricter than the series, see Open, unless
 ///   AcceptMissingDiskseq), compares
 ///   BLKGETDISKSEQ with it (the series' check; a mismatch is
-///   xenbus_dev_fatal: the error node, then state 5), holds the fd, then writes opened=1 (series) or
-///   creates the sysfs attribute bus/xen-backend/devices/vbd-D-N/physical_device (mainline);
+///   xenbus_dev_fatal: the error node, then state 5), holds the fd, then creates the sysfs attribute
+///   bus/xen-backend/devices/vbd-D-N/physical_device (both flavours: the series' blkback is mainline's with
+///   the opened node added) and writes opened=1 (series);
 /// - on state 5 or 6 (the toolstack tears down): drops the device, as xen_vbd_free does.
 /// </summary>
 internal sealed class BlkbackEmulator : IDisposable
@@ -62,6 +64,7 @@ internal sealed class BlkbackEmulator : IDisposable
         errorNode = $"/local/domain/0/error/backend/vbd/{frontendId}/{deviceId}/error";
         sysfsAttribute = Path.Combine(sysfsRoot, "bus", "xen-backend", "devices", $"vbd-{frontendId}-{deviceId}", "physical_device");
         nodeDirectory = Directory.CreateTempSubdirectory("blkback-nodes-").FullName;
+        Directory.CreateDirectory(Path.GetDirectoryName(sysfsAttribute)!);
         if (flavour == BlkbackFlavour.Series)
             server.Write($"{backend}/opened", "0");
         subscription = server.OnChange(backend, _ => OnBackendChanged());
@@ -160,17 +163,12 @@ internal sealed class BlkbackEmulator : IDisposable
         held = fd;
         HeldDevice = device;
         OpenCount++;
+        // A sysfs attribute appears with its content (xenvbd_sysfs_addif): write aside, then rename.
+        Directory.CreateDirectory(Path.GetDirectoryName(sysfsAttribute)!);
+        File.WriteAllText(sysfsAttribute + ".new", $"{device}\n");
+        File.Move(sysfsAttribute + ".new", sysfsAttribute);
         if (Flavour == BlkbackFlavour.Series)
-        {
             server.Write($"{backend}/opened", "1");
-        }
-        else
-        {
-            // A sysfs attribute appears with its content (xenvbd_sysfs_addif): write aside, then rename.
-            Directory.CreateDirectory(Path.GetDirectoryName(sysfsAttribute)!);
-            File.WriteAllText(sysfsAttribute + ".new", $"{device}\n");
-            File.Move(sysfsAttribute + ".new", sysfsAttribute);
-        }
     }
 
     /// <summary>blkdev_get_by_dev: by number, non-exclusive, read-only unless the mode has a 'w'.</summary>
@@ -203,7 +201,7 @@ internal sealed class BlkbackEmulator : IDisposable
             held?.Dispose();
             held = null;
             HeldDevice = null;
-            if (Flavour == BlkbackFlavour.Mainline && File.Exists(sysfsAttribute))
+            if (File.Exists(sysfsAttribute))
                 File.Delete(sysfsAttribute);
         }
     }

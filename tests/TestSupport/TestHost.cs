@@ -36,7 +36,7 @@ internal sealed class TestHost : IDisposable
     /// mainline blkback emulator makes bus/xen-backend/devices/vbd-D-N/physical_device. Deleting the tree
     /// removes the links, never what they point to.
     /// </summary>
-    private static string SysfsTree(string path)
+    internal static string SysfsTree(string path)
     {
         Directory.CreateDirectory(Path.Combine(path, "bus"));
         foreach (string entry in Directory.EnumerateFileSystemEntries("/sys"))

@@ -57,12 +57,20 @@ public sealed class BlkbackFailureTests : IDisposable
         AssertFailedCleanly(add, be, image, "backend state became 5 before blkback opened the device");
     }
 
+    /// <summary>
+    /// blkback fails the way xenbus_dev_fatal does (docs/protocol-facts.md §5): the error node, then Closing. The
+    /// add watches only the backend directory; the Closing state makes it read the error node, whose line it reports.
+    /// </summary>
     [IntegrationFact]
     public void ErrorNodeDuringTheWaitFailsTheAdd()
     {
         (TestImage image, TestBackend be) = world.StalledBackend(22);
 
-        HotplugResult add = world.RunWhileWaiting(be, ["add"], () => world.Server.Write(be.ErrorNode, "12 allocating backend\nforged line"));
+        HotplugResult add = world.RunWhileWaiting(be, ["add"], () =>
+        {
+            world.Server.Write(be.ErrorNode, "12 allocating backend\nforged line");
+            be.Write("state", "5");
+        });
 
         AssertFailedCleanly(add, be, image, $"blkback failed to open the device: error/{be.Relative}/error: 12 allocating backend\\nforged line");
     }

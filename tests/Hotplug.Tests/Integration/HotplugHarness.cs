@@ -63,7 +63,11 @@ internal sealed class HotplugHarness : IDisposable
         if (blkback is BlkbackFlavour flavour)
             be.Blkback = new BlkbackEmulator(Server, domid, devid, flavour, SysfsRoot);
         else
+        {
+            // Probed as xenbus probes every backend directory (its vbd on the xen-backend bus), never opened.
+            Directory.CreateDirectory(Path.Combine(SysfsRoot, "bus", "xen-backend", "devices", $"vbd-{domid}-{devid}"));
             be.Write("state", "2");
+        }
         backends.Add(be);
         return be;
     }

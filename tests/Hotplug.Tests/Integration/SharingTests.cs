@@ -152,4 +152,104 @@ public sealed class SharingTests : IDisposable
         }
         Assert.Equal(0, HotplugHarness.LoopsLeft(image));
     }
+
+    /// <summary>
+    /// Another add between its transaction and blkback's open: its physical-device is in Xenstore, its vbd is on
+    /// the xen-backend bus without a physical_device attribute. Sysfs alone would miss it; BackendClaims reads
+    /// that backend's physical-device (docs/design.md, "Who uses a device: sysfs first, Xenstore for the rest").
+    /// </summary>
+    [IntegrationFact]
+    public void ABackendBlkbackHasNotOpenedYetStillCounts()
+    {
+        TestImage image = world.Image();
+        string loopPath = Tools.Run("losetup", "-f", "--show", image.Path).Trim();
+        try
+        {
+            DeviceNumber device = LoopScratch.StatusOf(loopPath).RDev;
+            TestBackend first = world.Backend(47, 51712, loopPath, blkback: null); // probed, never opened
+            first.Write("physical-device", device.ToString());
+            Assert.False(File.Exists(Path.Combine(world.SysfsRoot, "bus", "xen-backend", "devices", "vbd-47-51712", "physical_device")));
+            TestBackend second = world.Backend(48, 51712, loopPath);
+
+            HotplugResult add = world.Run(second, "add");
+
+            Assert.True(add.ExitCode == 1, add.ToString());
+            Assert.Equal($"Device {loopPath} ({device}) is mounted in a guest domain (domain 47, backend/vbd/47/51712), "
+                + "and so cannot be mounted now.", second["hotplug-error"]);
+            Assert.Equal("busy", second["hotplug-status"]);
+        }
+        finally
+        {
+            Tools.Run("losetup", "-d", loopPath);
+        }
+    }
+
+    /// <summary>Without a xen-backend bus in sysfs, every backend's physical-device is read from Xenstore, as Xen's script does.</summary>
+    [IntegrationFact]
+    public void WithoutTheXenBackendBusEveryBackendIsReadFromXenstore()
+    {
+        TestImage image = world.Image();
+        TestBackend first = world.Backend(49, 51712, image.Path);
+        world.Succeed(first, "add");
+        TestBackend second = world.Backend(50, 51712, image.Path);
+        string noBus = Directory.CreateTempSubdirectory("no-xen-backend-bus-").FullName;
+        try
+        {
+            var environment = world.LibxlEnvironment(second);
+            // The real sysfs entries with an empty bus/: no xen-backend bus, as in a domain without blkback loaded.
+            environment["BLOCK_DISKSEQ_SYSFS"] = TestHost.SysfsTree(Path.Combine(noBus, "sysfs"));
+
+            HotplugResult add = world.Run(["add"], environment);
+
+            Assert.True(add.ExitCode == 1, add.ToString());
+            Assert.Contains("is mounted in a guest domain (domain 49, backend/vbd/49/51712)", second["hotplug-error"]);
+        }
+        finally
+        {
+            Directory.Delete(noBus, recursive: true);
+        }
+        first.Blkback!.Shutdown();
+        world.Succeed(first, "remove");
+        Assert.Equal(0, HotplugHarness.LoopsLeft(image));
+    }
+
+    /// <summary>
+    /// Issue 16: the sharing checks cost no more Xenstore requests with 200 other backends whose devices blkback
+    /// holds (their vbds on the xen-backend bus, as the kernel shows them) than with none, and both adds are right.
+    /// </summary>
+    [IntegrationFact]
+    public void OtherBackendsThatBlkbackHoldsCostNoXenstoreRequests()
+    {
+        using var crowdedWorld = new HotplugHarness();
+        const int Others = 200;
+        for (uint i = 0; i < Others; i++)
+        {
+            // Devices 8:N (sd*): none is ours; each other backend as libxl, its script and blkback leave it.
+            string other = $"/local/domain/0/backend/vbd/{1000 + i}/51712";
+            crowdedWorld.Server.Write($"{other}/physical-device", $"8:{i:x}");
+            crowdedWorld.Server.Write($"{other}/mode", "w");
+            crowdedWorld.Server.Write($"{other}/state", "4");
+            string vbd = Directory.CreateDirectory(Path.Combine(crowdedWorld.SysfsRoot, "bus", "xen-backend", "devices", $"vbd-{1000 + i}-51712")).FullName;
+            File.WriteAllText(Path.Combine(vbd, "physical_device"), $"8:{i:x}\n");
+        }
+        long requestsAlone = RequestsOfOneAdd(world);
+        long requestsAmong = RequestsOfOneAdd(crowdedWorld);
+
+        Assert.Equal(requestsAlone, requestsAmong); // reading every backend's physical-device cost 200 more
+    }
+
+    /// <summary>One add (and its remove) of a new image; the add's requests. --no-wait: the wait's reads depend on when blkback answers.</summary>
+    private static long RequestsOfOneAdd(HotplugHarness host)
+    {
+        TestImage image = host.Image();
+        TestBackend be = host.Backend(51, 51712, image.Path);
+        long before = host.Server.RequestCount;
+        host.Succeed(be, "add", "--no-wait");
+        long requests = host.Server.RequestCount - before;
+        Assert.NotNull(be["physical-device"]);
+        be.Blkback!.Shutdown();
+        host.Succeed(be, "remove");
+        Assert.Equal(0, HotplugHarness.LoopsLeft(image));
+        return requests;
+    }
 }
