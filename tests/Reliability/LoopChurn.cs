@@ -31,13 +31,31 @@ internal sealed class LoopChurn : IDisposable
     }
 
     public int Cycles => cycles;
+    /// <summary>Attaches that lost the race for a free device to a concurrent attach (counted, retried).</summary>
+    public int LostRaces { get; private set; }
 
     private void Churn()
     {
         while (!stopping)
         {
             var verdict = new Verdict();
-            string device = Losetup.Attach(image.Path);
+            string? device;
+            try
+            {
+                device = Losetup.TryAttach(image.Path);
+            }
+            catch (InvalidOperationException e)
+            {
+                verdict.Fail(e.Message);
+                tally.Record(verdict, $"churn cycle {cycles}", landed: false);
+                cycles++;
+                continue;
+            }
+            if (device is null)
+            {
+                LostRaces++; // the storm took the free device first: the churn this part is for
+                continue;
+            }
             DeviceFacts? attached = Devices.InspectPath(device);
             Thread.Sleep(random.Next(20));
             DeviceFacts? now = Devices.InspectPath(device);

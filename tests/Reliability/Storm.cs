@@ -33,7 +33,7 @@ internal sealed class Storm(Lab lab, int seed)
         var threads = Enumerable.Range(0, Workers).Select(i => new Thread(() => Worker(subjects[i], new Random(seed + i), totalOperations, tally))).ToList();
         threads.ForEach(t => t.Start());
         threads.ForEach(t => t.Join());
-        tally.Note = $"{Workers} workers; {churn.Cycles} losetup attach/detach cycles beside them";
+        tally.Note = $"{Workers} workers; {churn.Cycles} losetup attach/detach cycles beside them ({churn.LostRaces} attaches lost the race for a free device and were retried)";
     }
 
     private void Worker(Subject subject, Random random, int totalOperations, Tally tally)

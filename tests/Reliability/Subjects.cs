@@ -102,6 +102,19 @@ internal static class Losetup
         return exit == 0 ? output.Trim() : throw new System.InvalidOperationException($"losetup -f {image}: {output}");
     }
 
+    /// <summary>
+    /// Like Attach, but null when losetup lost the race for the free device it picked (EBUSY: another attach, or
+    /// block-diskseq's O_EXCL open, took it between LOOP_CTL_GET_FREE and LOOP_CONFIGURE; util-linux does not retry).
+    /// </summary>
+    public static string? TryAttach(string image)
+    {
+        (int exit, string output) = RunTool("losetup", "-f", "--show", image);
+        if (exit == 0)
+            return output.Trim();
+        return output.Contains("Device or resource busy", System.StringComparison.Ordinal) ? null
+            : throw new System.InvalidOperationException($"losetup -f {image}: {output}");
+    }
+
     public static bool Detach(string device) => RunTool("losetup", "-d", device).Exit == 0;
 
     private static (int Exit, string Output) RunTool(string tool, params string[] args)
