@@ -18,6 +18,9 @@ internal static class Report
             + $"(seed {options.Seed}, {total.TotalMinutes:F1} min in all, kernel {File.ReadAllText("/proc/sys/kernel/osrelease").Trim()}, "
             + $"{Environment.ProcessorCount} cores). What each part does and what the checks mean: the sections after the table.");
         md.AppendLine();
+        List<string> notRun = [.. Options.AllParts.Except(options.Parts)];
+        if (notRun.Count > 0)
+            md.AppendLine($"**Parts not in this run (--parts): `{string.Join("`, `", notRun)}`; their rows are missing.**\n");
         if (partsLeft.Count > 0)
             md.AppendLine($"**This run was cut short: the parts `{string.Join("`, `", partsLeft)}` had not finished, so their rows are missing.**\n");
         md.AppendLine("| part | kind | trials | failed | fault points | faults landed | leaks | wrong-disk | unexpected exits | time | notes |");
