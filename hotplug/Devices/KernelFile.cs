@@ -24,7 +24,8 @@ internal static class KernelFile
     {
         try
         {
-            return File.OpenHandle(path);
+            // No sharing mode to honour on a kernel file (the vbd attribute reads, which now come here, had none).
+            return File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {

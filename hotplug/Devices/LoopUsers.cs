@@ -35,7 +35,7 @@ internal sealed class LoopUsers
         Dictionary<DeviceNumber, string>? held = null;
         return new(device =>
         {
-            held ??= BlkbackDevices("/sys");
+            held ??= BlkbackDevices(Sysfs.Root);
             return held.TryGetValue(device, out string? vbd) ? $"held by blkback ({vbd})" : null;
         });
     }
