@@ -1,0 +1,154 @@
+# dm-faults: the syscall fault sweep of tests/Reliability, for the device-mapper forms, which need
+# dom0's real dm-mod. For each form (persistent snapshot, throwaway snapshot, slice) and each verb,
+# a counting round first finds how many device-mapper requests (ioctls on /dev/mapper/control) the
+# verb makes; then for every one of them, three rounds of `xl block-attach` / `xl block-detach` on a
+# running guest inject, through the registry's wrapper (dom0/block-diskseq-faults), EIO, EBUSY or a
+# SIGKILL into that request. After each round:
+#   - the program exited 0 or 1 (137 only for the SIGKILL it was sent);
+#   - a failed add or remove reported why: xl prints the script's hotplug-error ("script: ...");
+#   - a successful add exported one of our dm devices, and its diskseq;
+#   - after the detach no dm device of ours, no loop device on the form's files, no vbd backend and
+#     no file in /var/tmp is left. A failed block-attach leaves its backend in Xenstore (libxl removes
+#     a device's Xenstore directories only after a remove), so there the detach is the admin's
+#     `xl block-detach`, which runs remove after the failed add.
+# LAB_FAULT_FORMS overrides the forms (snapshot throwaway slice).
+. /lab/scenarios/dm-lib.sh
+FAULTS="error=EIO error=EBUSY signal=SIGKILL"
+VDEV=xvdb
+DEVID=51728
+
+scenario() {
+    local guest=$LAB_NAME form
+    mkdir -p /var/tmp
+    start_guest "$guest" hold || return
+    wait_console "$guest" "LABGUEST: up" || return
+    DOMID=$(domid_of "$guest")
+    for form in ${LAB_FAULT_FORMS:-snapshot throwaway slice}; do
+        sweep_form "$guest" "$form" || break
+    done
+    metric trials "$TRIALS"
+    metric injected "$INJECTED"
+    metric exits "add-0:${EXITS[add-0]:-0},add-1:${EXITS[add-1]:-0},add-137:${EXITS[add-137]:-0},remove-0:${EXITS[remove-0]:-0},remove-1:${EXITS[remove-1]:-0},remove-137:${EXITS[remove-137]:-0}"
+    xl_destroy "$guest"
+    wait_gone "$guest"
+}
+
+TRIALS=0
+INJECTED=0
+declare -A EXITS # VERB-STATUS: how the injected runs ended
+
+# sweep_form GUEST FORM: the counting round, then every request of add and of remove with each fault.
+sweep_form() {
+    local guest=$1 form=$2 target add_calls remove_calls verb n fault
+    target=$(form_target "$form")
+    fault_set add count
+    attach "$guest" "$target" || { fail "$form: the counting attach failed: $(attach_error)"; return 1; }
+    add_calls=$(report_field 3)
+    fault_set remove count
+    detach "$guest"
+    remove_calls=$(report_field 3)
+    check "$form: nothing left after the counting round" within 10 nothing_left "$form"
+    metric "$form-requests" "add:$add_calls,remove:$remove_calls"
+    [ "${add_calls:-0}" -gt 0 ] || { fail "$form: add made no device-mapper request"; return 1; }
+    for verb in add remove; do
+        local count=$add_calls
+        [ $verb = add ] || count=$remove_calls
+        for n in $(seq "${count:-0}"); do
+            for fault in $FAULTS; do
+                trial "$guest" "$form" "$target" $verb "$fault" "$n"
+            done
+        done
+    done
+}
+
+form_target() {
+    case $1 in
+    snapshot) rm -f "$(cow_of)" && truncate -s 8M "$(cow_of)" && echo "snapshot:origin=$(origin_of),cow=$(cow_of)" ;;
+    throwaway) echo "snapshot:origin=$(origin_of)" ;;
+    slice) echo "slice:path=$(origin_of),offset=2048,sectors=4096" ;;
+    esac
+}
+
+origin_of() {
+    local origin=/data/$LAB_NAME-origin.img
+    [ -e "$origin" ] || make_image "$origin" 16 "$LAB_NAME" >/dev/null
+    echo "$origin"
+}
+cow_of() { echo "/data/$LAB_NAME.cow"; }
+
+# trial GUEST FORM TARGET VERB FAULT N: one injected round, checked.
+trial() {
+    local guest=$1 form=$2 target=$3 verb=$4 fault=$5 n=$6 what attached=0
+    what="$form, $verb, request $n, $fault"
+    TRIALS=$((TRIALS + 1))
+    if [ "$verb" = add ]; then
+        fault_set add "$fault $n"
+        attach "$guest" "$target" && attached=1
+        check_report "$what" add attach_error
+        [ $attached -eq 0 ] || [ "$(report_field 2)" = 0 ] || fail "$what: xl attached although the script exited $(report_field 2)"
+        [ $attached -eq 1 ] || [ "$(report_field 2)" != 0 ] || fail "$what: the script exited 0 but xl failed the attach: $(tail -n 1 "$LAB_TMP/attach.err")"
+        fault_clear
+        if [ $attached -eq 1 ]; then
+            check "$what: the add that went on exported our dm device" exported_ours
+            detach "$guest" || fail "$what: xl block-detach failed: $(tail -n 1 "$LAB_TMP/detach.err")"
+        elif ! no_backend_of "$DOMID/$DEVID"; then
+            # libxl leaves the backend of a failed block-attach in Xenstore (xl create's failure destroys
+            # the domain instead): an admin's block-detach runs remove, which must clean up after the add.
+            detach "$guest"
+        fi
+    else
+        fault_clear
+        attach "$guest" "$target" || { fail "$what: the attach before the remove failed: $(attach_error)"; return; }
+        fault_set remove "$fault $n"
+        detach "$guest"
+        check_report "$what" remove detach_error
+    fi
+    fault_clear
+    within 10 nothing_left "$form" || fail "$what: left behind: $(leftovers "$form")"
+    [ "$form" != snapshot ] || { rm -f "$(cow_of)" && truncate -s 8M "$(cow_of)"; }
+}
+
+# check_report WHAT VERB ERROR-FUNCTION: the wrapper's report of the program's exit.
+check_report() {
+    local what=$1 verb=$2 error_of=$3 status report
+    report=$(cat /run/lab/fault-report 2>/dev/null)
+    status=$(report_field 2)
+    [ "$(report_field 4)" != injected ] || INJECTED=$((INJECTED + 1))
+    EXITS[$verb-$status]=$((${EXITS[$verb-$status]:-0} + 1))
+    case $status in
+    0 | 1) ;;
+    137) [[ $what == *SIGKILL* ]] || fail "$what: killed (137) without a SIGKILL sent" ;;
+    *) fail "$what: exit ${status:-none} (report: ${report:-none})" ;;
+    esac
+    if [ "$status" = 1 ]; then
+        [ -n "$($error_of)" ] || fail "$what: exit 1 but xl printed no hotplug-error"
+    fi
+}
+
+fault_set() { echo "$1 /dev/mapper/control ioctl $2" >/run/lab/fault; rm -f /run/lab/fault-report; }
+fault_clear() { rm -f /run/lab/fault; }
+report_field() { awk -v f="$1" '{ print $f }' /run/lab/fault-report 2>/dev/null; }
+
+attach() { xl block-attach "$1" "$(disk_spec rw "$2" $VDEV)" 2>"$LAB_TMP/attach.err"; }
+detach() { xl block-detach "$1" $VDEV 2>"$LAB_TMP/detach.err"; }
+attach_error() { sed -n 's/.*script: //p' "$LAB_TMP/attach.err" | head -n 1; }
+detach_error() { sed -n 's/.*script: //p' "$LAB_TMP/detach.err" | head -n 1; }
+
+# The backend's physical-device is one of our dm devices and its diskseq node is that device's.
+exported_ours() {
+    local backend device
+    backend=$(backend_of "$DOMID" $DEVID)
+    device=$(decimal_device "$(xenstore-read "$backend/physical-device" 2>/dev/null)")
+    our_dm_devices | awk '{ print $2 }' | grep -qxF "$device" &&
+        same_nonempty "$(xenstore-read "$backend/diskseq" 2>/dev/null)" "$(cat "/sys/dev/block/$device/diskseq" 2>/dev/null)"
+}
+
+nothing_left() {
+    no_dm_left && no_loop_of "$(origin_of)" && no_loop_of "$(cow_of)" && no_backend_of "$DOMID/$DEVID" &&
+        [ -z "$(loop_devices | grep ' /var/tmp/')" ] && [ -z "$(ls -A /var/tmp)" ]
+}
+
+leftovers() {
+    echo "dm: $(our_dm_devices | tr '\n' ' ') loops: $(loop_devices | tr '\n' ' ')" \
+        "backend: $(xenstore-list "$(backend_of "$DOMID" $DEVID)" 2>/dev/null | tr '\n' ' ') /var/tmp: $(ls -A /var/tmp | tr '\n' ' ')"
+}
