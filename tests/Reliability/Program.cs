@@ -10,7 +10,7 @@ namespace BlockDiskseq.Reliability;
 /// tests/Reliability/run: the reliability suite (issue 13 parts 1, 3, 4). Every trial is one case; the
 /// last line is "N passed, N failed". --long runs the full sweep and the long storm and soak and writes
 /// docs/reliability.md.
-///   Reliability --binary PATH [--long] [--seed N] [--out FILE] [--parts sweep,concurrency,storm,soak]
+///   Reliability --binary PATH [--long] [--seed N] [--out FILE] [--lab-results DIR] [--parts sweep,concurrency,storm,soak]
 /// </summary>
 internal static class Program
 {
@@ -24,7 +24,7 @@ internal static class Program
         catch (ArgumentException e)
         {
             Console.Error.WriteLine(e.Message);
-            Console.Error.WriteLine("usage: Reliability --binary PATH [--long] [--seed N] [--out FILE] [--parts sweep,concurrency,storm,soak]");
+            Console.Error.WriteLine("usage: Reliability --binary PATH [--long] [--seed N] [--out FILE] [--lab-results DIR] [--parts sweep,concurrency,storm,soak]");
             return 64;
         }
         Console.WriteLine($"reliability: {(options.Long ? "long" : "CI-sized")} run, seed {options.Seed}, binary {options.Binary}");
@@ -77,13 +77,13 @@ internal static class Program
     }
 }
 
-internal sealed record Options(string Binary, bool Long, int Seed, string? Out, IReadOnlyList<string> Parts)
+internal sealed record Options(string Binary, bool Long, int Seed, string? Out, IReadOnlyList<string> Parts, string? LabResults = null)
 {
     internal static readonly string[] AllParts = ["sweep", "concurrency", "storm", "soak"];
 
     public static Options Parse(string[] args)
     {
-        string? binary = null, output = null;
+        string? binary = null, output = null, labResults = null;
         bool isLong = false;
         int seed = Environment.TickCount & int.MaxValue;
         IReadOnlyList<string> parts = AllParts;
@@ -95,6 +95,7 @@ internal sealed record Options(string Binary, bool Long, int Seed, string? Out, 
                 case "--binary": binary = Value(); break;
                 case "--long": isLong = true; break;
                 case "--out": output = Value(); break;
+                case "--lab-results": labResults = Value(); break;
                 case "--seed":
                     seed = int.TryParse(Value(), NumberStyles.None, CultureInfo.InvariantCulture, out int s) ? s : throw new ArgumentException("--seed needs a number");
                     break;
@@ -108,6 +109,6 @@ internal sealed record Options(string Binary, bool Long, int Seed, string? Out, 
         }
         if (binary is null || !File.Exists(binary))
             throw new ArgumentException($"--binary: no such file '{binary}'");
-        return new Options(Path.GetFullPath(binary), isLong, seed, output, parts);
+        return new Options(Path.GetFullPath(binary), isLong, seed, output, parts, labResults);
     }
 }

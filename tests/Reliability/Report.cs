@@ -31,6 +31,9 @@ internal static class Report
         md.AppendLine($"| **all** | | **{tallies.Sum(t => t.Trials):N0}** | **{tallies.Sum(t => t.Failed):N0}** | "
             + $"{tallies.Sum(t => t.FaultPoints):N0} | {tallies.Sum(t => t.Landed):N0} | **{tallies.Sum(t => t.Leaks)}** | "
             + $"**{tallies.Sum(t => t.WrongDisk)}** | **{tallies.Sum(t => t.UnexpectedExits)}** | {total.TotalSeconds:F0} s | |");
+        (List<string> labRows, List<string> labFailures) = LabRows.From(options.LabResults);
+        foreach (string row in labRows)
+            md.AppendLine(row);
         foreach (string row in FuzzRows())
             md.AppendLine(row);
         md.AppendLine();
@@ -42,7 +45,7 @@ internal static class Report
         md.AppendLine();
         md.AppendLine("## Failures in this run");
         md.AppendLine();
-        List<string> failures = [.. tallies.SelectMany(t => t.Failures.Select(f => $"{t.Part} / {t.Kind}: {f}"))];
+        List<string> failures = [.. tallies.SelectMany(t => t.Failures.Select(f => $"{t.Part} / {t.Kind}: {f}")), .. labFailures];
         if (failures.Count == 0)
             md.AppendLine("None.");
         foreach (string failure in failures.Take(100))
