@@ -101,32 +101,10 @@ internal sealed class Lab : IDisposable
     public Process Start(TestBackend backend, string verb, IReadOnlyList<string>? wrapper = null,
                          IReadOnlyDictionary<string, string?>? environment = null)
     {
-        var start = new ProcessStartInfo("/bin/sh")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = "/",
-            UseShellExecute = false,
-        };
-        // exec keeps the pid, so a kill reaches the binary (or its wrapper, which passes the signal's death on).
-        start.ArgumentList.Add("-c");
-        start.ArgumentList.Add("exec \"$@\" </dev/null");
-        start.ArgumentList.Add("sh");
-        foreach (string arg in wrapper ?? [])
-            start.ArgumentList.Add(arg);
-        start.ArgumentList.Add(Binary);
-        start.ArgumentList.Add(verb);
         Dictionary<string, string?> variables = Environment(backend);
         foreach ((string name, string? value) in environment ?? new Dictionary<string, string?>())
             variables[name] = value;
-        foreach ((string name, string? value) in variables)
-        {
-            if (value is null)
-                start.Environment.Remove(name);
-            else
-                start.Environment[name] = value;
-        }
-        return Process.Start(start) ?? throw new InvalidOperationException("could not start the binary");
+        return LibxlProcess.Start("exec \"$@\"", ["sh", .. wrapper ?? [], Binary, verb], variables);
     }
 
     public Outcome Run(TestBackend backend, string verb, IReadOnlyList<string>? wrapper = null)

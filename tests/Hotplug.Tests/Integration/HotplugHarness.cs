@@ -155,30 +155,8 @@ internal sealed class HotplugHarness : IDisposable
     }
 
     /// <summary>Starts the binary; the caller must Finish (or kill and Finish) it.</summary>
-    public Process Start(string[] args, IReadOnlyDictionary<string, string?> environment, string? wrapper = null)
-    {
-        // stdin is /dev/null as libxl sets it; exec keeps the pid, so killing the process kills the binary.
-        var start = new ProcessStartInfo("/bin/sh")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = "/",
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add("-c");
-        start.ArgumentList.Add((wrapper ?? "exec \"$0\" \"$@\"") + " </dev/null");
-        start.ArgumentList.Add(Requirements.Binary);
-        foreach (string arg in args)
-            start.ArgumentList.Add(arg);
-        foreach ((string name, string? value) in environment)
-        {
-            if (value is null)
-                start.Environment.Remove(name);
-            else
-                start.Environment[name] = value;
-        }
-        return Process.Start(start) ?? throw new InvalidOperationException("could not start the binary");
-    }
+    public Process Start(string[] args, IReadOnlyDictionary<string, string?> environment, string? wrapper = null) =>
+        LibxlProcess.Start(wrapper ?? "exec \"$0\" \"$@\"", [Requirements.Binary, .. args], environment);
 
     public static HotplugResult Finish(Process process)
     {
