@@ -9,8 +9,8 @@
 #   - a successful add exported one of our dm devices, and its diskseq;
 #   - after the detach no dm device of ours, no loop device on the form's files, no vbd backend and
 #     no file in /var/tmp is left. A failed block-attach leaves its backend in Xenstore (libxl removes
-#     a device's Xenstore directories only after a remove), so there the detach is the admin's
-#     `xl block-detach`, which runs remove after the failed add.
+#     a device's Xenstore directories only after a remove: docs/protocol-facts.md §1), so there the
+#     detach is the admin's `xl block-detach`, which runs remove after the failed add.
 # LAB_FAULT_FORMS overrides the forms (snapshot throwaway slice).
 . /lab/scenarios/dm-lib.sh
 FAULTS="error=EIO error=EBUSY signal=SIGKILL"
@@ -92,8 +92,8 @@ trial() {
             check "$what: the add that went on exported our dm device" exported_ours
             detach "$guest" || fail "$what: xl block-detach failed: $(tail -n 1 "$LAB_TMP/detach.err")"
         elif ! no_backend_of "$DOMID/$DEVID"; then
-            # libxl leaves the backend of a failed block-attach in Xenstore (xl create's failure destroys
-            # the domain instead): an admin's block-detach runs remove, which must clean up after the add.
+            # libxl leaves the backend of a failed block-attach in Xenstore (docs/protocol-facts.md §1):
+            # an admin's block-detach runs remove, which must clean up after the add.
             detach "$guest"
         fi
     else
