@@ -7,6 +7,7 @@
 #   - the program exited 0 or 1 (137 only for the SIGKILL it was sent);
 #   - a failed add or remove reported why: xl prints the script's hotplug-error ("script: ...");
 #   - a successful add exported one of our dm devices, and its diskseq;
+#   - a failed add (exit 1) left no device: it undoes what it made before it exits;
 #   - after the detach no dm device of ours, no loop device on the form's files, no vbd backend and
 #     no file in /var/tmp is left. A failed block-attach leaves its backend in Xenstore (libxl removes
 #     a device's Xenstore directories only after a remove: docs/protocol-facts.md §1), so there the
@@ -47,7 +48,7 @@ sweep_form() {
     fault_set remove count
     detach "$guest"
     remove_calls=$(report_field 3)
-    check "$form: nothing left after the counting round" within 10 nothing_left "$form"
+    check "$form: nothing left after the counting round" within 10 nothing_left
     metric "$form-requests" "add:$add_calls,remove:$remove_calls"
     [ "${add_calls:-0}" -gt 0 ] || { fail "$form: add made no device-mapper request"; return 1; }
     for verb in add remove; do
@@ -93,7 +94,9 @@ trial() {
             detach "$guest" || fail "$what: xl block-detach failed: $(tail -n 1 "$LAB_TMP/detach.err")"
         elif ! no_backend_of "$DOMID/$DEVID"; then
             # libxl leaves the backend of a failed block-attach in Xenstore (docs/protocol-facts.md §1):
-            # an admin's block-detach runs remove, which must clean up after the add.
+            # an admin's block-detach runs remove, which must clean up after the add. An add that failed
+            # (exit 1, not killed) has already undone what it made: no device of its may wait for that.
+            [ "$(report_field 2)" != 1 ] || within 5 devices_gone || fail "$what: the failed add left: $(leftovers)"
             detach "$guest"
         fi
     else
@@ -104,7 +107,7 @@ trial() {
         check_report "$what" remove detach_error
     fi
     fault_clear
-    within 10 nothing_left "$form" || fail "$what: left behind: $(leftovers "$form")"
+    within 10 nothing_left || fail "$what: left behind: $(leftovers)"
     [ "$form" != snapshot ] || { rm -f "$(cow_of)" && truncate -s 8M "$(cow_of)"; }
 }
 
@@ -143,8 +146,10 @@ exported_ours() {
         same_nonempty "$(xenstore-read "$backend/diskseq" 2>/dev/null)" "$(cat "/sys/dev/block/$device/diskseq" 2>/dev/null)"
 }
 
-nothing_left() {
-    no_dm_left && no_loop_of "$(origin_of)" && no_loop_of "$(cow_of)" && no_backend_of "$DOMID/$DEVID" &&
+nothing_left() { devices_gone && no_backend_of "$DOMID/$DEVID"; }
+
+devices_gone() {
+    no_dm_left && no_loop_of "$(origin_of)" && no_loop_of "$(cow_of)" &&
         [ -z "$(loop_devices | grep ' /var/tmp/')" ] && [ -z "$(ls -A /var/tmp)" ]
 }
 
