@@ -55,17 +55,15 @@ internal sealed class Disk(World world, TestBackend backend, BlkbackEmulator blk
 
     /// <summary>
     /// libxl__device_destroy after the remove script: the backend and frontend directories go, and with the
-    /// backend the kernel's vbd-D-N device on the xen-backend bus. Left behind, every later add of this world
-    /// read each stale vbd's physical-device from Xenstore (85 requests per add after the parallel stages).
+    /// backend the kernel's vbd-D-N device on the xen-backend bus (BlkbackEmulator.Dispose). Left behind, every
+    /// later add of this world read each stale vbd's physical-device from Xenstore (85 requests per add after
+    /// the parallel stages).
     /// </summary>
     public void Dispose()
     {
         Blkback.Dispose();
         world.Server.Remove(Backend.Absolute);
         world.Server.Remove($"/local/domain/{Backend.FrontendId}");
-        string vbd = Path.Combine(world.SysfsRoot, "bus", "xen-backend", "devices", $"vbd-{Backend.FrontendId}-{Backend.DeviceId}");
-        if (Directory.Exists(vbd))
-            Directory.Delete(vbd, recursive: true);
     }
 
     public static void EnsureHeld(IEnumerable<Disk> disks)

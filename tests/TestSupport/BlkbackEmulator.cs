@@ -206,11 +206,18 @@ internal sealed class BlkbackEmulator : IDisposable
         }
     }
 
+    /// <summary>
+    /// The backend is gone (libxl__device_destroy): xenbus unregisters its vbd-D-N device, so the directory
+    /// the constructor made leaves the bus. Left there, every later add scans it.
+    /// </summary>
     public void Dispose()
     {
         subscription.Dispose();
         Release();
         if (Directory.Exists(nodeDirectory))
             Directory.Delete(nodeDirectory, recursive: true);
+        string vbd = Path.GetDirectoryName(sysfsAttribute)!;
+        if (Directory.Exists(vbd))
+            Directory.Delete(vbd, recursive: true);
     }
 }
