@@ -39,8 +39,11 @@ internal sealed partial class FaultSweep(Lab lab, Random random)
     /// </summary>
     public void Run(SweepScenario scenario, int? sample, Tally tally, Tally beforeMainTally)
     {
-        using IDisposable timing = tally.Timing();
-        (List<FaultPoint> points, HashSet<FaultPoint> beforeMain, Dictionary<string, int> totals) = Count(scenario);
+        List<FaultPoint> points;
+        HashSet<FaultPoint> beforeMain;
+        Dictionary<string, int> totals;
+        using (tally.Timing())
+            (points, beforeMain, totals) = Count(scenario);
         tally.FaultPoints = points.Count - beforeMain.Count;
         beforeMainTally.FaultPoints = beforeMain.Count;
         tally.Note = $"{totals.Values.Sum()} syscalls of {totals.Count} kinds under strace -f";
@@ -109,6 +112,7 @@ internal sealed partial class FaultSweep(Lab lab, Random random)
                                               Tally beforeMainTally, bool beforeMain)
     {
         var verdict = new Verdict();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         using Disk disk = lab.DiskFor(scenario.Subject, scenario.Verb, random);
         bool sigkill = fault.StartsWith("signal", StringComparison.Ordinal);
         Outcome outcome = disk.Run(scenario.Verb,
@@ -132,6 +136,7 @@ internal sealed partial class FaultSweep(Lab lab, Random random)
         else
             Checks.AfterRemove(verdict, outcome, disk);
         Checks.TeardownLeavesNothing(verdict, disk);
+        tally.AddTime(clock.Elapsed);
         tally.Record(verdict, $"{scenario.Verb} {disk.Subject.Parameters} under inject={point.Syscall}:{fault}:when={point.Index} ({outcome.ExitCode})", landed);
         return (outcome.ExitCode, beforeMain);
     }
