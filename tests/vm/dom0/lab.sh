@@ -240,9 +240,12 @@ check_xl_error() {
 
 xl_error_mentions() { [[ "$(xl_error "$1")" == *"$2"* ]]; }
 
-# xl_error NAME: what xl's error output of NAME's failed create says about the hotplug script
-# (libxl reports the script's hotplug-error node as "script: TEXT").
-xl_error() { sed -n 's/.*script: //p' "$LAB_TMP/$1.create.err" | head -n 1; }
+# xl_error NAME: what xl's error output of NAME's failed create says about the hotplug script.
+xl_error() { script_error "$LAB_TMP/$1.create.err"; }
+
+# script_error FILE: the hotplug-error text in an xl command's saved stderr (libxl reports the script's
+# hotplug-error node as "script: TEXT").
+script_error() { sed -n 's/.*script: //p' "$1" | head -n 1; }
 
 console_of() { echo "/var/log/xen/console/guest-$1.log"; }
 

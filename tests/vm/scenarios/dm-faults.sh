@@ -18,9 +18,13 @@ FAULTS="error=EIO error=EBUSY signal=SIGKILL"
 VDEV=xvdb
 DEVID=51728
 
+ORIGIN=/data/$LAB_NAME-origin.img
+COW=/data/$LAB_NAME.cow
+
 scenario() {
     local guest=$LAB_NAME form
     mkdir -p /var/tmp
+    make_image "$ORIGIN" 16 "$LAB_NAME"
     start_guest "$guest" hold || return
     wait_console "$guest" "LABGUEST: up" || return
     DOMID=$(domid_of "$guest")
@@ -42,8 +46,9 @@ declare -A EXITS # VERB-STATUS: how the injected runs ended
 sweep_form() {
     local guest=$1 form=$2 target add_calls remove_calls verb n fault
     target=$(form_target "$form")
+    [ "$form" != snapshot ] || fresh_cow
     fault_set add count
-    attach "$guest" "$target" || { fail "$form: the counting attach failed: $(attach_error)"; return 1; }
+    attach "$guest" "$target" || { fail "$form: the counting attach failed: $(script_error "$LAB_TMP/attach.err")"; return 1; }
     add_calls=$(report_field 3)
     fault_set remove count
     detach "$guest"
@@ -64,18 +69,14 @@ sweep_form() {
 
 form_target() {
     case $1 in
-    snapshot) rm -f "$(cow_of)" && truncate -s 8M "$(cow_of)" && echo "snapshot:origin=$(origin_of),cow=$(cow_of)" ;;
-    throwaway) echo "snapshot:origin=$(origin_of)" ;;
-    slice) echo "slice:path=$(origin_of),offset=2048,sectors=4096" ;;
+    snapshot) echo "snapshot:origin=$ORIGIN,cow=$COW" ;;
+    throwaway) echo "snapshot:origin=$ORIGIN" ;;
+    slice) echo "slice:path=$ORIGIN,offset=2048,sectors=4096" ;;
     esac
 }
 
-origin_of() {
-    local origin=/data/$LAB_NAME-origin.img
-    [ -e "$origin" ] || make_image "$origin" 16 "$LAB_NAME" >/dev/null
-    echo "$origin"
-}
-cow_of() { echo "/data/$LAB_NAME.cow"; }
+# An empty COW before each snapshot round: one the last round wrote to would no longer be "persistent, new".
+fresh_cow() { rm -f "$COW" && truncate -s 8M "$COW"; }
 
 # trial GUEST FORM TARGET VERB FAULT N: one injected round, checked.
 trial() {
@@ -85,7 +86,7 @@ trial() {
     if [ "$verb" = add ]; then
         fault_set add "$fault $n"
         attach "$guest" "$target" && attached=1
-        check_report "$what" add attach_error
+        check_report "$what" add "$LAB_TMP/attach.err"
         [ $attached -eq 0 ] || [ "$(report_field 2)" = 0 ] || fail "$what: xl attached although the script exited $(report_field 2)"
         [ $attached -eq 1 ] || [ "$(report_field 2)" != 0 ] || fail "$what: the script exited 0 but xl failed the attach: $(tail -n 1 "$LAB_TMP/attach.err")"
         fault_clear
@@ -101,19 +102,19 @@ trial() {
         fi
     else
         fault_clear
-        attach "$guest" "$target" || { fail "$what: the attach before the remove failed: $(attach_error)"; return; }
+        attach "$guest" "$target" || { fail "$what: the attach before the remove failed: $(script_error "$LAB_TMP/attach.err")"; return; }
         fault_set remove "$fault $n"
         detach "$guest"
-        check_report "$what" remove detach_error
+        check_report "$what" remove "$LAB_TMP/detach.err"
     fi
     fault_clear
     within 10 nothing_left || fail "$what: left behind: $(leftovers)"
-    [ "$form" != snapshot ] || { rm -f "$(cow_of)" && truncate -s 8M "$(cow_of)"; }
+    [ "$form" != snapshot ] || fresh_cow
 }
 
-# check_report WHAT VERB ERROR-FUNCTION: the wrapper's report of the program's exit.
+# check_report WHAT VERB XL-STDERR: the wrapper's report of the program's exit.
 check_report() {
-    local what=$1 verb=$2 error_of=$3 status report
+    local what=$1 verb=$2 xl_stderr=$3 status report
     report=$(cat /run/lab/fault-report 2>/dev/null)
     status=$(report_field 2)
     [ "$(report_field 4)" != injected ] || INJECTED=$((INJECTED + 1))
@@ -124,7 +125,7 @@ check_report() {
     *) fail "$what: exit ${status:-none} (report: ${report:-none})" ;;
     esac
     if [ "$status" = 1 ]; then
-        [ -n "$($error_of)" ] || fail "$what: exit 1 but xl printed no hotplug-error"
+        [ -n "$(script_error "$xl_stderr")" ] || fail "$what: exit 1 but xl printed no hotplug-error"
     fi
 }
 
@@ -134,8 +135,6 @@ report_field() { awk -v f="$1" '{ print $f }' /run/lab/fault-report 2>/dev/null;
 
 attach() { xl block-attach "$1" "$(disk_spec rw "$2" $VDEV)" 2>"$LAB_TMP/attach.err"; }
 detach() { xl block-detach "$1" $VDEV 2>"$LAB_TMP/detach.err"; }
-attach_error() { sed -n 's/.*script: //p' "$LAB_TMP/attach.err" | head -n 1; }
-detach_error() { sed -n 's/.*script: //p' "$LAB_TMP/detach.err" | head -n 1; }
 
 # The backend's physical-device is one of our dm devices and its diskseq node is that device's.
 exported_ours() {
@@ -149,7 +148,7 @@ exported_ours() {
 nothing_left() { devices_gone && no_backend_of "$DOMID/$DEVID"; }
 
 devices_gone() {
-    no_dm_left && no_loop_of "$(origin_of)" && no_loop_of "$(cow_of)" &&
+    no_dm_left && no_loop_of "$ORIGIN" && no_loop_of "$COW" &&
         [ -z "$(loop_devices | grep ' /var/tmp/')" ] && [ -z "$(ls -A /var/tmp)" ]
 }
 
