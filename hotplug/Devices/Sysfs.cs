@@ -4,7 +4,7 @@ namespace BlockDiskseq.Devices;
 internal static class Sysfs
 {
     /// <summary>Set once by Program.Main from Settings.SysfsRoot.</summary>
-    internal static string Root { get; set; } = "/sys";
+    internal static string Root { get; set; } = Cli.Settings.DefaultSysfsRoot;
 
     /// <summary>/sys/dev/block/MAJ:MIN (decimal, unlike physical-device): a link to the device's directory.</summary>
     internal static string DevBlock(DeviceNumber device) => DevBlock(Root, device);
