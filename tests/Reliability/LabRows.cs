@@ -28,11 +28,12 @@ internal static partial class LabRows
         foreach (string path in Directory.GetFiles(directory, "results-*.txt").Order(StringComparer.Ordinal))
         {
             Match file = ResultsFile().Match(Path.GetFileName(path));
-            string? result = File.ReadLines(path).FirstOrDefault(l => l.StartsWith($"LAB: RESULT {Scenario} ", StringComparison.Ordinal));
+            string[] lines = File.ReadAllLines(path);
+            string? result = lines.FirstOrDefault(l => l.StartsWith($"LAB: RESULT {Scenario} ", StringComparison.Ordinal));
             if (!file.Success || result is null)
                 continue;
             string kernel = file.Groups[1].Value;
-            List<string> reasons = [.. File.ReadLines(path)
+            List<string> reasons = [.. lines
                 .Where(l => l.StartsWith($"LAB: REASON {Scenario} ", StringComparison.Ordinal))
                 .Select(l => l[$"LAB: REASON {Scenario} ".Length..])];
             rows.Add(Row(kernel, result, reasons, File.GetLastWriteTimeUtc(path), path));
