@@ -22,7 +22,14 @@ internal static class Add
         BackendPath be = invocation.Backend!;
         BackendListing listed = BackendListing.Read(xs, be);
         if (listed.Has(BackendNodes.PhysicalDevice) && AlreadyAdded(xs, be))
-            return;
+        {
+            if (ExportedDeviceAlive(xs, be))
+                return;
+            // The add that wrote these nodes died and its device went (or was reused): what physical-device
+            // names now is not this disk. Undo it as remove would, then export again (issue 21, item 4).
+            Remove.Run(xs, invocation);
+            listed = BackendListing.Read(xs, be);
+        }
         try
         {
             AddNew(xs, invocation, be, listed, deadline);
@@ -63,12 +70,48 @@ internal static class Add
     {
         try
         {
-            return AlreadyAdded(xs, be);
+            return AlreadyAdded(xs, be) && ExportedDeviceAlive(xs, be);
         }
         catch (HotplugFailure)
         {
             return false;
         }
+    }
+
+    /// <summary>
+    /// Whether the device our nodes name is still the one that add exported: the recorded top device (or, for a
+    /// block device used as is, physical-device) exists with the recorded diskseq, and a loop device is still
+    /// bound. A killed add's loop device goes at its last close, and its number may be bound to another file since.
+    /// </summary>
+    private static bool ExportedDeviceAlive(Xenstore xs, BackendPath be)
+    {
+        _ = DiskseqRecord.TryParse(xs.TryRead(ExportNodes.RecordNode(be)), out DiskseqRecord record);
+        string? physicalDevice = xs.TryRead(be.Node(BackendNodes.PhysicalDevice));
+        CreatedLayer? top = record.Top;
+        if (top is null
+            && DeviceNumber.TryParse(physicalDevice, out DeviceNumber device)
+            && DiskSequence.TryParse(xs.TryRead(be.Node(BackendNodes.Diskseq)), out ulong diskseq))
+            top = new CreatedLayer(LayerKind.DeviceMapper, device, diskseq); // checked as a device that goes entirely
+        string? why = top is CreatedLayer layer ? WhyGone(layer) : "the record names no device";
+        if (why is null)
+        {
+            Log.Info($"physical-device {physicalDevice} was already written by block-diskseq: nothing to do");
+            return true;
+        }
+        Log.Warning($"physical-device {physicalDevice} was written by block-diskseq, but {why}: undoing it and adding again");
+        return false;
+    }
+
+    /// <summary>Why the layer is no longer the device we made; null while it is.</summary>
+    private static string? WhyGone(CreatedLayer layer)
+    {
+        if (DiskSequence.Current(layer.Device) is not ulong current)
+            return $"{layer.Device} is gone";
+        if (current != layer.Diskseq)
+            return $"{layer.Device} now has diskseq {DiskSequence.Format(current)}, not {DiskSequence.Format(layer.Diskseq)} (freed and reused)";
+        if (layer.Kind == LayerKind.Loop && !System.IO.Directory.Exists($"{Sysfs.DevBlock(layer.Device)}/loop"))
+            return $"loop device {layer.Device} is no longer bound to a file";
+        return null;
     }
 
     private static bool AlreadyAdded(Xenstore xs, BackendPath be)
@@ -78,7 +121,6 @@ internal static class Add
         if (!ExportNodes.IsOurs(physicalDevice, xs.TryRead(ExportNodes.RecordNode(be))))
             throw new HotplugFailure($"physical-device is already {Printable.Quote(physicalDevice)}, "
                 + "and not written by block-diskseq: another script serves this disk");
-        Log.Info($"physical-device {physicalDevice} was already written by block-diskseq: nothing to do");
         return true;
     }
 

@@ -39,6 +39,30 @@ internal static class DiskLayout
         return found;
     }
 
+    /// <summary>The whole disk a partition is on; the device itself for a whole disk or a device sysfs does not know.</summary>
+    internal static DeviceNumber WholeDisk(DeviceNumber device)
+    {
+        string? directory = DirectoryOf(device);
+        if (directory is null || !IsPartition(directory))
+            return device;
+        return DeviceOf(Path.GetDirectoryName(directory)!) ?? device;
+    }
+
+    /// <summary>The partitions of a whole disk (none for a partition or an unknown device).</summary>
+    internal static IReadOnlyList<DeviceNumber> Partitions(DeviceNumber disk)
+    {
+        string? directory = DirectoryOf(disk);
+        if (directory is null || IsPartition(directory))
+            return [];
+        var found = new List<DeviceNumber>();
+        foreach (string member in Members(directory))
+        {
+            if (member != directory && DeviceOf(member) is DeviceNumber partition)
+                found.Add(partition);
+        }
+        return found;
+    }
+
     /// <summary>The devices <paramref name="device"/> is built on, transitively (slaves/ of dm and md), nearest first.</summary>
     internal static IReadOnlyList<DeviceNumber> Below(DeviceNumber device)
     {

@@ -31,6 +31,17 @@ internal static class DiskSequence
         return diskseq;
     }
 
+    /// <summary>
+    /// The device's diskseq now, from sysfs (decimal), without opening it; a partition has its disk's. Null when
+    /// the device is gone or its kernel shows none.
+    /// </summary>
+    internal static ulong? Current(DeviceNumber device)
+    {
+        string? text = KernelFile.TryReadText($"{Sysfs.DevBlock(DiskLayout.WholeDisk(device))}/diskseq")?.TrimEnd('\n');
+        return ulong.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out ulong value)
+            ? value : null;
+    }
+
     /// <summary>The Xenstore form: printf("%llx"), lower-case hex, no leading zeros, no prefix.</summary>
     internal static string Format(ulong diskseq)
     {

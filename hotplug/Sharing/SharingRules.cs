@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using BlockDiskseq.Backend;
 using BlockDiskseq.Devices;
+using BlockDiskseq.Native;
 using BlockDiskseq.Reporting;
 using XenstoreInterop;
 
@@ -24,26 +25,29 @@ internal static class SharingRules
     {
         if (mode == AccessMode.WriteUnchecked)
             return;
-        // A file is in use through the loop devices already backed by it (Xen: losetup -a by st_dev:st_ino).
-        IReadOnlyList<DeviceNumber> devices = target.Kind == TargetKind.File
-            ? LocalUsage.LoopsBackedBy(target.StDev, target.StIno, LocalUsage.SuperblockOfMount(target.MountId))
-            : [target.Device];
+        if (target.Kind == TargetKind.File && ExclusiveClaims.SwapFile(target.StDev, target.StIno) is string swapFile)
+            throw new HotplugFailure($"File {target.Path} is dom0's active swap file ({swapFile}), and so cannot be mounted by a guest.",
+                                     HotplugFailure.StatusBusy);
+        LoopBackings loops = LoopBackings.Scan();
+        IReadOnlyList<DeviceNumber> devices = Aliases(target, loops);
         if (devices.Count == 0)
             return;
         var related = new List<Related>();
         foreach (DeviceNumber device in devices)
         {
             foreach (DiskLayout.Extent member in DiskLayout.Overlapping(device))
-                related.Add(CheckLocal(target, mode, new Related(device, member), holdersCount: true));
+                related.Add(CheckLocal(target, mode, new Related(device, member), holdersCount: true, loops, devices));
             // What it is built on (a dm or md device's lower devices) and what overlaps those: written
             // through another path, they change it. Their holders are not asked: that is this very stack,
             // or a sibling on other sectors (two logical volumes of one volume group).
             foreach (DeviceNumber lower in DiskLayout.Below(device))
             {
                 foreach (DiskLayout.Extent member in DiskLayout.Overlapping(lower))
-                    related.Add(CheckLocal(target, mode, new Related(device, member), holdersCount: false));
+                    related.Add(CheckLocal(target, mode, new Related(device, member), holdersCount: false, loops, devices));
             }
         }
+        foreach (DeviceNumber device in devices)
+            CheckExclusiveClaims(target, mode, device);
         var vms = new SameVm(xs, be.FrontendId);
         foreach ((BackendPath other, Related used, AccessMode otherMode) in OtherUsers(xs, claims, related))
         {
@@ -53,15 +57,73 @@ internal static class SharingRules
         }
     }
 
-    /// <summary>This domain's users of one related device: a mount, and (holdersCount) a device stacked on it.</summary>
-    private static Related CheckLocal(OpenedTarget target, AccessMode mode, Related related, bool holdersCount)
+    /// <summary>
+    /// The devices through which the target's data is reached, whose users are its users: a file's loop
+    /// devices (Xen: losetup -a by st_dev:st_ino); a block device itself and, when it is a loop device, what it
+    /// is bound to: the block device under it (followed down), or its file and every loop device of that file
+    /// (issue 21, item 2: an admin's `losetup -f img` exported by number is still that image).
+    /// </summary>
+    private static IReadOnlyList<DeviceNumber> Aliases(OpenedTarget target, LoopBackings loops)
+    {
+        if (target.Kind == TargetKind.File)
+            return [.. loops.OfFile(target.StDev, target.StIno).Select(entry => entry.Loop)];
+        var devices = new List<DeviceNumber> { target.Device };
+        for (DeviceNumber current = target.Device; devices.Count <= MaxLoopChain && loops.Of(current) is LoopBackings.Entry loop;)
+        {
+            if (loop.BlockBacking is not DeviceNumber under)
+            {
+                devices.AddRange(loops.OfFile(loop.FileDevice.ToDevT(), loop.FileInode).Select(entry => entry.Loop).Where(d => !devices.Contains(d)));
+                break;
+            }
+            if (devices.Contains(under))
+                break;
+            devices.Add(under);
+            current = under;
+        }
+        return devices;
+    }
+
+    /// <summary>Loop devices bound to loop devices: followed this far down.</summary>
+    private const int MaxLoopChain = 8;
+
+    /// <summary>
+    /// This domain's users of one related device: a mount, (holdersCount) a device stacked on it, and a loop
+    /// device bound to it that is not one of the target's own aliases (issue 21, item 6: a loop device on the
+    /// target writes to it as surely as a mount does).
+    /// </summary>
+    private static Related CheckLocal(OpenedTarget target, AccessMode mode, Related related, bool holdersCount,
+                                      LoopBackings loops, IReadOnlyList<DeviceNumber> aliases)
     {
         DeviceNumber member = related.Member.Device;
         if (LocalUsage.MountPointOf(member, writableOnly: mode == AccessMode.Read) is string mountPoint)
             throw Busy(target, related, mode, $"the privileged domain (on {mountPoint})", "by a guest");
         if (holdersCount && StackedUse.ConflictingHolder(Sysfs.DevBlock(member), mode) is string holder)
             throw Busy(target, related, mode, $"the privileged domain (held by {holder})", "by a guest");
+        foreach (LoopBackings.Entry loop in loops.OnBlockDevice(member))
+        {
+            if (!aliases.Contains(loop.Loop) && (mode != AccessMode.Read || !loop.ReadOnly))
+                throw Busy(target, related, mode, $"the privileged domain (loop device {loop.Name} is bound to it)", "by a guest");
+        }
         return related;
+    }
+
+    /// <summary>
+    /// An exclusive claim on the device, in any mount namespace (issue 21, item 5): refused for writing, and for
+    /// reading when the holder writes. A partition is also probed against partitions that overlap it (a crafted
+    /// table); its whole disk is not, as a claim on any other partition marks the whole disk claimed.
+    /// </summary>
+    private static void CheckExclusiveClaims(OpenedTarget target, AccessMode mode, DeviceNumber device)
+    {
+        IReadOnlyList<DiskLayout.Extent> members = DiskLayout.Overlapping(device);
+        DeviceNumber wholeDisk = DiskLayout.WholeDisk(device);
+        foreach (DiskLayout.Extent member in members)
+        {
+            if (member.Device != device && member.Device == wholeDisk)
+                continue;
+            SafeFd? own = member.Device == target.Device && target.Kind == TargetKind.BlockDevice ? target.Fd : null;
+            if (ExclusiveClaims.Of(member.Device, own) is ExclusiveClaims.Claim claim && (mode != AccessMode.Read || claim.Writes))
+                throw Busy(target, new Related(device, member), mode, $"the privileged domain ({claim.Holder})", "by a guest");
+        }
     }
 
     /// <summary>A device that shares sectors with Device (the target or a loop device on it): itself, or Member.</summary>

@@ -16,6 +16,16 @@ internal static class StackedUse
     /// <summary>The holder that conflicts with using the device in <paramref name="mode"/>, described; null if none.</summary>
     internal static string? ConflictingHolder(string deviceDirectory, AccessMode mode)
     {
+        if (HolderOf(deviceDirectory) is not (string holder, bool stackMayWrite))
+            return null;
+        if (mode == AccessMode.Read && !stackMayWrite)
+            return null; // readers share with a stack that only reads (snapshots of one origin)
+        return holder;
+    }
+
+    /// <summary>The first holder (by name), with its dm name where it has one, and whether the stack may write; null if none.</summary>
+    internal static (string Holder, bool StackMayWrite)? HolderOf(string deviceDirectory)
+    {
         string holders = Path.Combine(deviceDirectory, "holders");
         string? holder = Directory.Exists(holders)
             ? Directory.EnumerateFileSystemEntries(holders).Select(Path.GetFileName).Order().FirstOrDefault()
@@ -23,9 +33,7 @@ internal static class StackedUse
         if (holder is null)
             return null;
         bool stackMayWrite = KernelFile.TryReadText(Path.Combine(deviceDirectory, "ro")) != "1\n";
-        if (mode == AccessMode.Read && !stackMayWrite)
-            return null; // readers share with a stack that only reads (snapshots of one origin)
         string? dmName = KernelFile.TryReadText(Path.Combine(holders, holder, "dm", "name"))?.TrimEnd('\n');
-        return dmName is null ? holder : $"{holder}, {dmName}";
+        return (dmName is null ? holder : $"{holder}, {dmName}", stackMayWrite);
     }
 }

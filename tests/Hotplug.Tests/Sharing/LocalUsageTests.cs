@@ -35,20 +35,6 @@ public class LocalUsageTests
         => Assert.Equal(expected, LocalUsage.MountPointIn(MountInfo, new DeviceNumber(major, minor), writableOnly));
 
     [Theory]
-    [InlineData("/srv/vm.img", 254u, 0u, null, true)]                   // on /
-    [InlineData("/mnt/first/vm.img", 254u, 0u, null, false)]            // under a mount of another device
-    [InlineData("/mnt/first/vm.img", 7u, 5u, null, true)]
-    [InlineData("/mnt/second/x/vm.img", 7u, 5u, null, true)]
-    [InlineData("/mnt/firstly/vm.img", 254u, 0u, null, true)]           // a prefix of a name is not a mount point
-    [InlineData("/mnt/read only/vm.img (deleted)", 7u, 3u, null, true)] // an unlinked file: the mount of its old path
-    [InlineData("/mnt/btrfs/vm.img", 0u, 51u, "0:50", true)]            // btrfs: st_dev is the subvolume's, the superblock 0:50
-    [InlineData("/mnt/btrfs/vm.img", 0u, 51u, null, false)]
-    [InlineData("relative/vm.img", 254u, 0u, null, false)]              // not a path we can place
-    public void PlacesABackingPathOnItsFilesystem(string path, uint major, uint minor, string? superblock, bool expected)
-        => Assert.Equal(expected, LocalUsage.OnFilesystem(MountInfo, path, new DeviceNumber(major, minor).ToDevT(),
-                                                          DeviceNumber.ParseDecimal(superblock)));
-
-    [Theory]
     [InlineData("7:0", 7u, 0u)]
     [InlineData("259:12", 259u, 12u)]
     [InlineData("7:", null, null)]
