@@ -31,7 +31,7 @@ internal static class Program
         catch (Exception e)
         {
             // Last line of defence: an escaping exception would abort with 134.
-            Log.Error($"internal error: {e.GetType().Name}: {e.Message}");
+            Log.Error($"internal error: {ErrorText.Of(e)}");
             return ExitCodes.Failure;
         }
     }

@@ -1,6 +1,7 @@
 using System;
 using System.IO;
 using BlockDiskseq.Backend;
+using BlockDiskseq.Native;
 using XenstoreInterop;
 
 namespace BlockDiskseq.Reporting;
@@ -19,14 +20,18 @@ internal static class FailureReport
         WriteNodes(xs, be, message, status);
     }
 
-    /// <summary>The one line and the status. Our own failures carry their message; anything else is a bug.</summary>
+    /// <summary>
+    /// The one line and the status, in our words (ErrorText: never a runtime resource key). Our own failures
+    /// carry their message; a runtime I/O exception is told by its errno; anything else is a bug.
+    /// </summary>
     internal static (string Message, string Status) Describe(Exception e)
     {
         string message = e switch
         {
             XenstoreException { ConnectionLost: true } => $"lost the connection to Xenstore: {e.Message}",
-            HotplugFailure or IOException => e.Message,
-            _ => $"internal error: {e.GetType().Name}: {e.Message}",
+            HotplugFailure or NativeException or XenstoreException => e.Message,
+            IOException or UnauthorizedAccessException => $"I/O error: {ErrorText.Of(e)}",
+            _ => $"internal error: {ErrorText.Of(e)}",
         };
         return (Printable.Line(message), e is HotplugFailure failure ? failure.Status : HotplugFailure.StatusError);
     }
