@@ -7,17 +7,19 @@ using XenstoreInterop;
 namespace BlockDiskseq.Reporting;
 
 /// <summary>
-/// A failed add or remove, reported once: the line logged (stderr, syslog, hotplug log), then hotplug-error and
-/// hotplug-status in the backend (docs/protocol-facts.md §1, §4).
+/// A failed add or remove, reported once: hotplug-error and hotplug-status in the backend first (what libxl
+/// waits for, docs/protocol-facts.md §1, §4), then the line logged (stderr, syslog, hotplug log). Logging
+/// never waits (SyslogSocket, StandardFds), and even so nothing is logged before the nodes are written.
 /// </summary>
 internal static class FailureReport
 {
-    /// <summary>Logs the failure and writes it to the backend when Xenstore was opened.</summary>
+    /// <summary>Writes the failure to the backend when Xenstore was opened, then logs it.</summary>
     internal static void Write(Xenstore? xs, BackendPath be, Exception e)
     {
         (string message, string status) = Describe(e);
+        if (xs is not null) // else Xenstore could not be opened: that is the failure, and it is logged
+            FailureNodes.Write(xs, be, message, status);
         Log.Error(message);
-        WriteNodes(xs, be, message, status);
     }
 
     /// <summary>
@@ -34,11 +36,5 @@ internal static class FailureReport
             _ => $"internal error: {ErrorText.Of(e)}",
         };
         return (Printable.Line(message), e is HotplugFailure failure ? failure.Status : HotplugFailure.StatusError);
-    }
-
-    private static void WriteNodes(Xenstore? xs, BackendPath be, string message, string status)
-    {
-        if (xs is not null) // else Xenstore could not be opened: that is the failure, and it is logged
-            FailureNodes.Write(xs, be, message, status);
     }
 }
