@@ -24,16 +24,20 @@ internal static class Program
     private static int Main(string[] args)
     {
         StandardFds.Repair();
+        StandardFds.KeepStderrFromBlocking();
+        int exitCode;
         try
         {
-            return Run(args);
+            exitCode = Run(args);
         }
         catch (Exception e)
         {
             // Last line of defence: an escaping exception would abort with 134.
-            Log.Error($"internal error: {e.GetType().Name}: {e.Message}");
-            return ExitCodes.Failure;
+            Log.Error($"internal error: {ErrorText.Of(e)}");
+            exitCode = ExitCodes.Failure;
         }
+        Log.ReportDropped();
+        return exitCode;
     }
 
     internal static int Run(string[] args)
@@ -80,6 +84,7 @@ internal static class Program
         Sysfs.Root = settings.SysfsRoot;
         BackingLock.RunDir = settings.RunDirectory;
         ThrowawayCow.Directory = settings.CowDirectory;
+        SyslogSocket.Path = settings.SyslogPath;
     }
 
     /// <summary>

@@ -27,7 +27,7 @@ internal static class Remove
         string? text = xs.TryRead(recordNode);
         if (text is null)
         {
-            Log.Info("nothing to remove: block-diskseq created nothing for this backend");
+            ForgetWithoutRecord(xs, be);
             SweepDeviceMapperLeftovers(xs, be, dm, DiskseqRecord.Empty);
             return;
         }
@@ -50,6 +50,31 @@ internal static class Remove
         }
         xs.Delete(BackendNodes.Path(be.Path, BackendNodes.OwnDirectory));
         Log.Info(summary);
+    }
+
+    /// <summary>
+    /// No record. Usually add never exported (it failed, or never ran): nothing is ours. But our directory is
+    /// written only by add's export transaction, together with physical-device, diskseq and
+    /// physical-device-path, so while it exists (its record deleted by hand) those nodes are ours and are
+    /// forgotten, then the directory; node only where it names physical-device-path, as add writes it for a
+    /// plain loop device (Xen's block script writes node for its own loop devices only). Without the
+    /// directory nothing says who wrote physical-device, so it is left alone. No device is touched: without
+    /// the record nothing proves which one was ours, and ours go at blkback's last close anyway (autoclear,
+    /// deferred dm remove); dm leftovers are swept by name as always.
+    /// </summary>
+    private static void ForgetWithoutRecord(Xenstore xs, BackendPath be)
+    {
+        string ownDirectory = BackendNodes.Path(be.Path, BackendNodes.OwnDirectory);
+        if (!xs.Exists(ownDirectory))
+        {
+            Log.Info("nothing to remove: block-diskseq created nothing for this backend");
+            return;
+        }
+        string? devicePath = xs.TryRead(be.Node(BackendNodes.PhysicalDevicePath));
+        ExportNodes.Forget(xs, be, wroteLoopNode: devicePath is not null && xs.TryRead(be.Node(BackendNodes.LoopNode)) == devicePath);
+        xs.Delete(ownDirectory);
+        Log.Warning($"{ExportNodes.RecordNode(be)} is missing but {ownDirectory} is there: forgot the nodes add wrote; "
+            + "no device touched (without the record none is known to be ours; ours go at blkback's last close)");
     }
 
     /// <summary>What became of the layer; Failed when it is ours and tearing it down failed.</summary>

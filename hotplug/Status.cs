@@ -39,7 +39,7 @@ internal static class Status
         }
         catch (Exception e) when (e is HotplugFailure or IOException)
         {
-            Log.Error(e.Message);
+            Log.Error(ErrorText.Of(e));
             return ExitCodes.Failure;
         }
     }

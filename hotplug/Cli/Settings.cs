@@ -21,6 +21,7 @@ internal sealed record Settings(TimeSpan Timeout, string SysfsRoot, ulong Diskse
     internal const string HotplugLogDirectoryVariable = "BLOCK_DISKSEQ_LOGDIR";
     internal const string RunDirectoryVariable = "BLOCK_DISKSEQ_RUNDIR";
     internal const string CowDirectoryVariable = "BLOCK_DISKSEQ_COWDIR";
+    internal const string SyslogVariable = "BLOCK_DISKSEQ_SYSLOG";
 
     internal const string DefaultSysfsRoot = "/sys";
     internal const string DefaultRunDirectory = "/run/block-diskseq";
@@ -35,6 +36,9 @@ internal sealed record Settings(TimeSpan Timeout, string SysfsRoot, ulong Diskse
 
     /// <summary>Where a throwaway snapshot's COW file is made (ThrowawayCow).</summary>
     internal string CowDirectory { get; init; } = DefaultCowDirectory;
+
+    /// <summary>The syslog daemon's datagram socket (SyslogSocket); tests point it at a socket of their own.</summary>
+    internal string SyslogPath { get; init; } = SyslogSocket.DefaultPath;
 
     /// <summary>libxl SIGKILLs the script after 40 s (LIBXL_HOTPLUG_TIMEOUT): fail cleanly well before.</summary>
     internal static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(30);
@@ -52,6 +56,7 @@ internal sealed record Settings(TimeSpan Timeout, string SysfsRoot, ulong Diskse
             HotplugLogDirectory = Directory(env, HotplugLogDirectoryVariable) ?? HotplugLog.DefaultDirectory,
             RunDirectory = Directory(env, RunDirectoryVariable) ?? DefaultRunDirectory,
             CowDirectory = Directory(env, CowDirectoryVariable) ?? DefaultCowDirectory,
+            SyslogPath = env(SyslogVariable) is { Length: > 0 } syslog ? syslog : SyslogSocket.DefaultPath,
         };
     }
 

@@ -70,10 +70,7 @@ internal static class DiskLayout
         var pending = new Queue<string>([DirectoryOf(device) ?? Sysfs.DevBlock(device)]);
         while (pending.Count > 0 && below.Count < MaxStackDevices)
         {
-            string slaves = Path.Combine(pending.Dequeue(), "slaves");
-            if (!System.IO.Directory.Exists(slaves))
-                continue;
-            foreach (string slave in System.IO.Directory.EnumerateFileSystemEntries(slaves))
+            foreach (string slave in KernelFile.TryList(Path.Combine(pending.Dequeue(), "slaves")) ?? [])
             {
                 string? directory = Resolve(slave);
                 if (directory is not null && DeviceOf(directory) is { } lower && !below.Contains(lower))
@@ -92,7 +89,7 @@ internal static class DiskLayout
     private static IEnumerable<string> Members(string disk)
     {
         yield return disk;
-        foreach (string child in System.IO.Directory.EnumerateDirectories(disk))
+        foreach (string child in KernelFile.TryList(disk, directoriesOnly: true) ?? [])
         {
             if (IsPartition(child))
                 yield return child;

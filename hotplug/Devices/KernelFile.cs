@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 using BlockDiskseq.Native;
 using BlockDiskseq.Reporting;
@@ -6,7 +7,7 @@ using Microsoft.Win32.SafeHandles;
 
 namespace BlockDiskseq.Devices;
 
-/// <summary>Reads small sysfs and procfs files.</summary>
+/// <summary>Reads small sysfs and procfs files and lists their directories; every failure in our words.</summary>
 internal static class KernelFile
 {
     /// <summary>
@@ -33,7 +34,7 @@ internal static class KernelFile
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new HotplugFailure($"reading {path}: {e.Message}", e);
+            throw Failure("opening", path, e);
         }
     }
 
@@ -54,9 +55,35 @@ internal static class KernelFile
         }
         catch (IOException e)
         {
-            throw new HotplugFailure($"reading {path}: {e.Message}", e);
+            throw Failure("reading", path, e);
         }
     }
+
+    /// <summary>
+    /// The full paths of a sysfs or procfs directory's entries (only its subdirectories if asked), read at
+    /// once so that the enumeration's own failures land here; null if the directory does not exist.
+    /// </summary>
+    internal static IReadOnlyList<string>? TryList(string directory, bool directoriesOnly = false)
+    {
+        try
+        {
+            return [.. directoriesOnly ? Directory.EnumerateDirectories(directory) : Directory.EnumerateFileSystemEntries(directory)];
+        }
+        catch (DirectoryNotFoundException)
+        {
+            return null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw Failure("listing", directory, e);
+        }
+    }
+
+    /// <summary>
+    /// "reading /sys/...: File name too long (ENAMETOOLONG)": what we did, the path, the errno (ErrorText). The
+    /// runtime's own Message is a resource key in the published binary ("IO_PathTooLong_Path, ..."), never shown.
+    /// </summary>
+    private static HotplugFailure Failure(string doing, string path, Exception e) => new($"{doing} {path}: {ErrorText.Of(e)}", e);
 
     /// <summary>
     /// Up to the end (a procfs read may stop short of it) through one page on the stack. File.ReadAllText

@@ -18,6 +18,9 @@ internal enum TargetKind
 /// </summary>
 internal sealed class OpenedTarget : IDisposable
 {
+    /// <summary>The unit a guest's disk is counted in (blkback's sectors, the loop driver's size); less is no disk.</summary>
+    internal const ulong SectorSize = 512;
+
     public SafeFd Fd { get; }
     /// <summary>The path as given (for messages and physical-device-path); never opened again.</summary>
     public string Path { get; }
@@ -115,7 +118,7 @@ internal sealed class OpenedTarget : IDisposable
     {
         ulong bytes = 0;
         NativeException.Check(LibC.ioctl(fd, LibC.BLKGETSIZE64, &bytes), "ioctl(BLKGETSIZE64)", path);
-        if (bytes < 512)
+        if (bytes < SectorSize)
             throw new HotplugFailure($"{path} ({device}) is a block device with no sectors (an unbound loop device, "
                 + "an unconnected nbd device or a device-mapper device without a table): it holds no disk to export");
     }
@@ -160,8 +163,12 @@ internal sealed class OpenedTarget : IDisposable
 
     private static void CheckImageFile(string path, FileStatus status, AccessMode mode)
     {
+        // A loop device counts whole 512-byte sectors only (get_size in drivers/block/loop.c, Linux 6.1: the
+        // size >> 9), so an image of 1-511 bytes would reach the guest as a disk of 0 sectors: empty too.
         if (status.Size == 0)
             throw new HotplugFailure($"{path} is empty");
+        if (status.Size < SectorSize)
+            throw new HotplugFailure($"{path} is empty to a guest: {status.Size} bytes, less than one {SectorSize}-byte sector");
         // Xen's golden-image rule (block, "file" case): no write bit at all means the owner wants the image
         // kept read-only; root could open it O_RDWR anyway, so check the bits. w! skips it, as "!" does there.
         if (mode == AccessMode.Write && (status.Mode & LibC.S_IWUGO) == 0)

@@ -25,6 +25,7 @@ internal static partial class LibC
     internal const int EROFS = 30;
     internal const int ERANGE = 34;
     internal const int ENOTTY = 25;
+    internal const int ENAMETOOLONG = 36;
     internal const int ENOSYS = 38;
     internal const int ELOOP = 40;
     internal const int ENOTEMPTY = 39;

@@ -51,19 +51,5 @@ internal static unsafe class HotplugLog
         => $"{call} {path}: {LibC.StrError(errno)} ({LibC.ErrnoName(errno)}), line skipped";
 
     /// <summary>"YYYY-MM-DD HH:MM:SS ZONE" in local time; the zone is what glibc names it (UTC without one).</summary>
-    private static string Timestamp()
-    {
-        LibC.tzset();
-        long now = LibC.time(null);
-        LibC.Tm tm;
-        byte* text = stackalloc byte[64];
-        ReadOnlySpan<byte> format = "%Y-%m-%d %H:%M:%S %Z\0"u8;
-        fixed (byte* f = format)
-        {
-            if (LibC.localtime_r(&now, &tm) == null)
-                return $"[time {now}]";
-            nuint length = LibC.strftime(text, 64, f, &tm);
-            return Encoding.ASCII.GetString(text, (int)length);
-        }
-    }
+    private static string Timestamp() => LocalTime.Format("%Y-%m-%d %H:%M:%S %Z\0"u8);
 }

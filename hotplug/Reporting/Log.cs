@@ -1,6 +1,7 @@
 using System;
 using System.Diagnostics;
 using System.Text;
+using BlockDiskseq.Cli;
 using BlockDiskseq.Native;
 
 namespace BlockDiskseq.Reporting;
@@ -15,10 +16,9 @@ namespace BlockDiskseq.Reporting;
 /// </summary>
 internal static unsafe class Log
 {
-    private static readonly byte* Ident = (byte*)System.Runtime.InteropServices.NativeMemory.AllocZeroed(32);
     private static readonly long StartTicks = Stopwatch.GetTimestamp();
-    private static bool syslogOpen;
     private static bool hotplugLogFailed;
+    private static int stderrDropped;
 
     /// <summary>Set by --verbose: every event and each step go to stderr too.</summary>
     internal static bool Verbose { get; set; }
@@ -42,7 +42,7 @@ internal static unsafe class Log
     }
 
     /// <summary>Plain output for --help/--version/status (stdout).</summary>
-    internal static void Out(string text) => WriteFd(1, text);
+    internal static void Out(string text) => _ = WriteFd(1, text);
 
     private static void Emit(int priority, string message, bool toStderr)
     {
@@ -67,9 +67,17 @@ internal static unsafe class Log
         Syslog(LibC.LOG_WARNING, note);
     }
 
-    private static void WriteStderr(string text) => WriteFd(2, text);
+    private static void WriteStderr(string text)
+    {
+        if (!WriteFd(2, text))
+            stderrDropped++;
+    }
 
-    private static void WriteFd(int fd, string text)
+    /// <summary>
+    /// False when the text was not all written: closed, full, or (stderr being non-blocking, StandardFds)
+    /// nobody reading it. Logging must never fail or hold the program.
+    /// </summary>
+    private static bool WriteFd(int fd, string text)
     {
         byte[] bytes = Encoding.UTF8.GetBytes(text);
         fixed (byte* p = bytes)
@@ -77,26 +85,34 @@ internal static unsafe class Log
             nuint done = 0;
             while (done < (nuint)bytes.Length)
             {
-                nint n = LibC.write(fd, p + done, (nuint)bytes.Length - done);
+                nint n = StandardFds.Write(fd, p + done, (nuint)bytes.Length - done);
                 if (n <= 0)
-                    return; // closed or full: logging must never fail the program
+                    return false;
                 done += (nuint)n;
             }
         }
+        return true;
     }
 
-    private static void Syslog(int priority, string line)
+    private static void Syslog(int priority, string line) => SyslogSocket.Send(priority, line);
+
+    /// <summary>
+    /// At exit: the lines that syslog or stderr did not take (each was dropped rather than waited for), said
+    /// once in the hotplug log and, with --verbose, on stderr; never in syslog, which is what lost them.
+    /// </summary>
+    internal static void ReportDropped()
     {
-        if (!syslogOpen)
-        {
-            Encoding.ASCII.GetBytes("block-diskseq", new Span<byte>(Ident, 31));
-            LibC.openlog(Ident, LibC.LOG_PID, LibC.LOG_DAEMON);
-            syslogOpen = true;
-        }
-        byte[] msg = Encoding.UTF8.GetBytes(line + "\0");
-        ReadOnlySpan<byte> format = "%s\0"u8;
-        fixed (byte* m = msg)
-        fixed (byte* f = format)
-            LibC.syslog_s(LibC.LOG_DAEMON | priority, f, m);
+        if (SyslogSocket.Dropped > 0)
+            Note($"{Context}: syslog: {SyslogSocket.Dropped} line(s) dropped, not waited for ({SyslogSocket.LastDropReason})");
+        if (stderrDropped > 0)
+            Note($"{Context}: stderr: {stderrDropped} line(s) dropped or cut: nobody was reading it");
+    }
+
+    private static void Note(string note)
+    {
+        if (Verbose)
+            WriteStderr(note + "\n");
+        if (HotplugLogDirectory is string directory && !hotplugLogFailed)
+            _ = HotplugLog.Append(directory, Printable.Line(note)); // a failure here has nowhere left to go
     }
 }

@@ -1,3 +1,5 @@
+using System;
+using System.Buffers;
 using System.Globalization;
 using System.Text;
 
@@ -17,8 +19,12 @@ internal static class Printable
     internal const int MaxQuotedLength = 256;
 
     /// <summary>
-    /// Control characters (C0 including NUL, DEL, C1) become C escapes (\n, \t, \r, else \xNN) and a lone
-    /// surrogate \uXXXX (it has no UTF-8 form: shown instead of letting the write put U+FFFD); all else is kept.
+    /// Control characters (C0 including NUL, DEL, C1) become C escapes (\n, \t, \r, else \xNN). So do the
+    /// characters that change how a line is shown without being seen (\uXXXX, or \UXXXXXXXX beyond the BMP):
+    /// format characters (Unicode category Cf: the bidi overrides and isolates U+202A-202E and U+2066-2069,
+    /// which make a terminal show "gmi.exe" for "exe.img", zero-width U+200B-200F, U+FEFF, tags) and the line
+    /// and paragraph separators U+2028/U+2029 (a line break to many viewers). A lone surrogate has no UTF-8
+    /// form, so it is shown as \uXXXX instead of letting the write put U+FFFD. All else is kept.
     /// </summary>
     internal static string Line(string text)
     {
@@ -27,8 +33,8 @@ internal static class Printable
             return text;
         var line = new StringBuilder(text.Length + 8);
         line.Append(text, 0, first);
-        for (int i = first; i < text.Length; i++)
-            AppendEscaped(line, text, i);
+        for (int i = first; i < text.Length;)
+            i += AppendEscaped(line, text, i);
         return line.ToString();
     }
 
@@ -65,37 +71,46 @@ internal static class Printable
         return false;
     }
 
-    private static void AppendEscaped(StringBuilder line, string text, int i)
+    /// <summary>Appends the character (or pair) at i, escaped if unprintable; returns how many chars it took.</summary>
+    private static int AppendEscaped(StringBuilder line, string text, int i)
     {
-        char c = text[i];
-        switch (c)
-        {
-            case '\n': line.Append("\\n"); break;
-            case '\t': line.Append("\\t"); break;
-            case '\r': line.Append("\\r"); break;
-            case var _ when IsControl(c):
-                line.Append("\\x").Append(((int)c).ToString("x2", CultureInfo.InvariantCulture));
-                break;
-            case var _ when IsLoneSurrogate(text, i):
-                line.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
-                break;
-            default: line.Append(c); break;
-        }
+        (int codePoint, int length, bool unprintable) = At(text, i);
+        if (!unprintable)
+            line.Append(text, i, length);
+        else
+            line.Append(codePoint switch
+            {
+                '\n' => "\\n",
+                '\t' => "\\t",
+                '\r' => "\\r",
+                < 0x100 => "\\x" + codePoint.ToString("x2", CultureInfo.InvariantCulture),
+                < 0x10000 => "\\u" + codePoint.ToString("x4", CultureInfo.InvariantCulture),
+                _ => "\\U" + codePoint.ToString("x8", CultureInfo.InvariantCulture),
+            });
+        return length;
     }
 
     private static int IndexOfUnprintable(string text)
     {
-        for (int i = 0; i < text.Length; i++)
+        for (int i = 0; i < text.Length;)
         {
-            if (IsControl(text[i]) || IsLoneSurrogate(text, i))
+            (_, int length, bool unprintable) = At(text, i);
+            if (unprintable)
                 return i;
+            i += length;
         }
         return -1;
     }
 
-    private static bool IsControl(char c) => c < ' ' || c is '\x7f' or (>= '\x80' and < '\xa0');
+    /// <summary>The code point at i, its length in chars, and whether Line escapes it.</summary>
+    private static (int CodePoint, int Length, bool Unprintable) At(string text, int i)
+    {
+        if (Rune.DecodeFromUtf16(text.AsSpan(i), out Rune rune, out int length) != OperationStatus.Done)
+            return (text[i], 1, true); // a lone surrogate (Rune cannot hold one)
+        bool unprintable = Rune.GetUnicodeCategory(rune) is UnicodeCategory.Control or UnicodeCategory.Format
+            or UnicodeCategory.LineSeparator or UnicodeCategory.ParagraphSeparator;
+        return (rune.Value, length, unprintable);
+    }
 
-    private static bool IsLoneSurrogate(string s, int i)
-        => char.IsHighSurrogate(s[i]) ? i + 1 >= s.Length || !char.IsLowSurrogate(s[i + 1])
-         : char.IsLowSurrogate(s[i]) && (i == 0 || !char.IsHighSurrogate(s[i - 1]));
+    private static bool IsControl(char c) => c < ' ' || c is '\x7f' or (>= '\x80' and < '\xa0');
 }

@@ -32,6 +32,16 @@ public class InvocationTests
         Assert.Equal("/var/log/xen", inv.Settings.HotplugLogDirectory);
         Assert.Equal("/run/block-diskseq", inv.Settings.RunDirectory);
         Assert.Equal("/var/tmp", inv.Settings.CowDirectory);
+        Assert.Equal("/dev/log", inv.Settings.SyslogPath);
+    }
+
+    [Fact]
+    public void SyslogSocketFromEnvironment()
+    {
+        var env = new Dictionary<string, string>(Libxl) { ["BLOCK_DISKSEQ_SYSLOG"] = "/tmp/lab/log.sock" };
+        Assert.Equal("/tmp/lab/log.sock", Parse(env, "add").Settings.SyslogPath);
+        env["BLOCK_DISKSEQ_SYSLOG"] = "";
+        Assert.Equal("/dev/log", Parse(env, "add").Settings.SyslogPath);
     }
 
     [Theory]

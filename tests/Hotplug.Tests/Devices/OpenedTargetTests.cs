@@ -127,6 +127,17 @@ public class OpenedTargetTests
         Assert.Equal($"{image} is empty", Refused(image).Message);
     }
 
+    /// <summary>Issue 21, item 9: the loop driver counts whole sectors, so 1-511 bytes would be a 0-sector disk.</summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(511)]
+    public void RefusesAFileShorterThanOneSector(int size)
+    {
+        using var scratch = new LoopScratch();
+        string image = scratch.CreateImage(size: size);
+        Assert.Equal($"{image} is empty to a guest: {size} bytes, less than one 512-byte sector", Refused(image).Message);
+    }
+
     [Fact]
     public void ReportsAMissingTargetWithErrno()
     {

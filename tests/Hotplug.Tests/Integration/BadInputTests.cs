@@ -51,6 +51,7 @@ public sealed class BadInputTests : IDisposable
     [InlineData("socket", "is a socket, not a regular file or block device")]
     [InlineData("char device", "/dev/null is a character device, not a regular file or block device")]
     [InlineData("zero-length file", "is empty")]
+    [InlineData("511-byte file", "is empty to a guest: 511 bytes, less than one 512-byte sector")]
     [InlineData("newline in params", "contains a control character")]
     [InlineData("control character in params", "contains a control character")]
     [InlineData("trailing slash", "ends with \"/\"")]
@@ -117,6 +118,7 @@ public sealed class BadInputTests : IDisposable
             case "socket": be.Write("params", world.Server.SocketPath); break;
             case "char device": be.Write("params", "/dev/null"); break;
             case "zero-length file": be.Write("params", world.Image("empty.img", 0).Path); break;
+            case "511-byte file": be.Write("params", world.Image("short.img", 511).Path); break;
             case "newline in params": be.Write("params", image.Path + "\nforged"); break;
             case "control character in params": be.Write("params", image.Path + "\u0001"); break;
             case "trailing slash": be.Write("params", image.Path + "/"); break;

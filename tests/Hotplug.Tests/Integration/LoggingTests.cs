@@ -148,4 +148,25 @@ public sealed partial class LoggingTests : IDisposable
         string note = verbose.Stderr.Split('\n').Single(l => l.Contains("hotplug log: "));
         Assert.Equal($"block-diskseq remove backend/vbd/45/51712: hotplug log: {call} {log}: {reason}", note);
     }
+
+    /// <summary>
+    /// Issue 21, item 10: a right-to-left override and a paragraph separator in params would make stderr and
+    /// the hotplug log show another name, or a second line; they arrive escaped everywhere the line goes.
+    /// </summary>
+    [IntegrationFact]
+    public void InvisibleFormatCharactersInParamsAreEscaped()
+    {
+        TestImage image = world.Image();
+        TestBackend be = world.Backend(46, 51712, image.Path + "\u202egmi.exe\u2029forged");
+
+        HotplugResult add = world.Run(be, "add");
+
+        Assert.True(add.ExitCode == 1, add.ToString());
+        string logged = world.Logged(add) + "\n" + be["hotplug-error"];
+        Assert.Contains(@"\u202egmi.exe\u2029forged", be["hotplug-error"]);
+        Assert.Contains(@"\u202egmi.exe\u2029forged", add.Stderr);
+        Assert.Contains(@"\u202egmi.exe\u2029forged", Assert.Single(world.HotplugLogLines()));
+        Assert.DoesNotContain('\u202e', logged);
+        Assert.DoesNotContain('\u2029', logged);
+    }
 }

@@ -110,6 +110,48 @@ public sealed class RemoveTeardownTests : IDisposable
         Assert.False(world.Server.Exists($"{be.Absolute}/block-diskseq"));
     }
 
+    /// <summary>
+    /// Issue 21, item 11: the record deleted by hand. Our directory (written only by add's transaction, with
+    /// the exported nodes) says the nodes are ours: remove forgets them and the directory. A physical-device
+    /// with no directory of ours beside it may be another script's: remove leaves it.
+    /// </summary>
+    [IntegrationFact]
+    public void RemoveWithoutTheRecordForgetsTheNodesOurDirectoryVouchesFor()
+    {
+        TestImage image = world.Image();
+        TestBackend be = world.Backend(4, 51712, image.Path, "w", BlkbackFlavour.Series);
+        world.Succeed(be, "add");
+        Assert.NotNull(be["node"]);
+        be.Remove(RecordKey);
+        be.Blkback!.Shutdown();
+
+        HotplugResult remove = world.Run(be, "remove");
+
+        Assert.True(remove.ExitCode == 0, remove.ToString());
+        foreach (string key in (string[])["physical-device", "diskseq", "physical-device-path", "node"])
+            Assert.Null(be[key]);
+        Assert.False(world.Server.Exists($"{be.Absolute}/block-diskseq"));
+        Assert.Contains("forgot the nodes add wrote", world.HotplugLogLines()[^1]);
+        Assert.Equal(0, HotplugHarness.LoopsLeft(image)); // autoclear took it at blkback's last close
+    }
+
+    [IntegrationFact]
+    public void RemoveLeavesAnotherScriptsNodesAlone()
+    {
+        TestBackend be = world.Backend(5, 51712, "/nonexistent.img", "w", blkback: null);
+        be.Write("physical-device", "7:5");
+        be.Write("diskseq", "8e4");
+        be.Write("node", "/dev/loop5");
+
+        HotplugResult remove = world.Run(be, "remove");
+
+        Assert.True(remove.ExitCode == 0, remove.ToString());
+        Assert.Equal("7:5", be["physical-device"]);
+        Assert.Equal("8e4", be["diskseq"]);
+        Assert.Equal("/dev/loop5", be["node"]);
+        Assert.Contains("nothing to remove", world.HotplugLogLines()[^1]);
+    }
+
     private static string FakeUevent(string sysfs, DeviceNumber device, string content)
     {
         string dir = Directory.CreateDirectory(Path.Combine(sysfs, "dev", "block", $"{device.Major}:{device.Minor}")).FullName;

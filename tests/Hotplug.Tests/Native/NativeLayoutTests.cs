@@ -26,6 +26,16 @@ public unsafe class NativeLayoutTests
         Assert.Equal(LibC.LOOP_CTL_GET_FREE, IO('L', 0x82));
     }
 
+    /// <summary>&lt;sys/un.h&gt;: a 2-byte family, then 108 bytes of path (sizeof 110, no padding).</summary>
+    [Fact]
+    public void SockaddrUnLayout()
+    {
+        Assert.Equal(110, sizeof(LibC.sockaddr_un));
+        LibC.sockaddr_un address;
+        Assert.Equal(2, (int)((byte*)address.sun_path - (byte*)&address));
+        Assert.Equal((0x40, 0x4000, 0x800, 0x80000), (LibC.MSG_DONTWAIT, LibC.MSG_NOSIGNAL, LibC.SOCK_NONBLOCK, LibC.SOCK_CLOEXEC));
+    }
+
     [Fact]
     public void LoopFlags()
     {

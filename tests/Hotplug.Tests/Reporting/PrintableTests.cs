@@ -35,6 +35,27 @@ public class PrintableTests
         Assert.Equal("\"\U0001F600\"", Reported("\U0001F600"));
     }
 
+    /// <summary>
+    /// Issue 21, item 10: characters that reorder, hide or break a line without being seen (Unicode Cf, Zl,
+    /// Zp) are escaped like control characters; ordinary non-ASCII text is not.
+    /// </summary>
+    [Theory]
+    [InlineData("evil\u202egmi.exe", "evil\\u202egmi.exe")]           // RIGHT-TO-LEFT OVERRIDE
+    [InlineData("a\u202ab\u202bc\u202cd\u202de", "a\\u202ab\\u202bc\\u202cd\\u202de")]
+    [InlineData("\u2066\u2067\u2068\u2069", "\\u2066\\u2067\\u2068\\u2069")] // the isolates
+    [InlineData("zero\u200bwidth\u200c\u200d\u200e\u200f", "zero\\u200bwidth\\u200c\\u200d\\u200e\\u200f")]
+    [InlineData("\ufeffbom", "\\ufeffbom")]
+    [InlineData("soft\u00adhyphen", "soft\\xadhyphen")]
+    [InlineData("line\u2028para\u2029end", "line\\u2028para\\u2029end")]
+    [InlineData("tag\U000E0041", "tag\\U000e0041")]                    // TAG LATIN CAPITAL LETTER A, beyond the BMP
+    [InlineData("\u00a0nbsp ünï 日本 \U0001F600", "\u00a0nbsp ünï 日本 \U0001F600")]
+    public void InvisibleFormatCharactersAndSeparatorsBecomeEscapes(string input, string expected)
+        => Assert.Equal(expected, Printable.Line(input));
+
+    [Fact]
+    public void EscapesAfterAPairAndALoneSurrogateAtTheEnd()
+        => Assert.Equal("\U0001F600\\u2029\\ud83d", Printable.Line("\U0001F600\u2029" + (char)0xd83d));
+
     [Fact]
     public void CutsLongValues()
     {
