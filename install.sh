@@ -3,6 +3,7 @@
 #   $DESTDIR/usr/libexec/block-diskseq/block-diskseq     the executable
 #   $DESTDIR/etc/xen/scripts/block-diskseq               a symlink to it (where libxl looks)
 #   $DESTDIR/usr/share/man/man8/block-diskseq.8.gz       the man page
+#   $DESTDIR/usr/lib/udev/rules.d/11-block-diskseq.rules  the udev rule that keeps dom0 off guests' disks
 #   ./install.sh               install build/run dependencies if missing, publish, install
 #   ./install.sh --deps-only   only the Debian packages (used by run-tests)
 #   ./install.sh --uninstall   remove what ./install.sh installed
@@ -16,14 +17,16 @@ LIBEXEC_DIR=/usr/libexec/block-diskseq
 BINARY=$LIBEXEC_DIR/block-diskseq
 LINK=/etc/xen/scripts/block-diskseq
 MAN_PAGE=/usr/share/man/man8/block-diskseq.8.gz
+UDEV_RULE=/usr/lib/udev/rules.d/11-block-diskseq.rules
 PUBLISH_DIR=artifacts/publish
 
 # Build: a C toolchain for the AOT link, libxenstore4 to link against, libxen-dev + clang to
 # regenerate the bindings, scdoc for the man page. Tests: xenstore-utils (the conformance suite drives
 # the real tools), util-linux (losetup -P) and e2fsprogs (mkfs.ext2) for the partition and mount tests,
-# strace (what add opens). Packaging (packaging/build-deb and its checks in run-tests): dpkg-dev,
-# debhelper, lintian, and man-db's man to render the page with warnings on.
-PACKAGES=(gcc binutils libc6-dev clang libxenstore4 libxen-dev xenstore-utils util-linux e2fsprogs strace
+# strace (what add opens), udev (UdevRuleTests runs Debian's udevadm and rules on the shipped rule).
+# Packaging (packaging/build-deb and its checks in run-tests): dpkg-dev, debhelper, lintian, and man-db's
+# man to render the page with warnings on.
+PACKAGES=(gcc binutils libc6-dev clang libxenstore4 libxen-dev xenstore-utils util-linux e2fsprogs strace udev
     scdoc dpkg-dev debhelper lintian man-db)
 
 missing_packages() {
@@ -69,15 +72,17 @@ publish() {
 
 install_files() {
     local page
-    install -d -m 0755 "$DESTDIR$LIBEXEC_DIR" "$DESTDIR$(dirname "$LINK")" "$DESTDIR$(dirname "$MAN_PAGE")"
+    install -d -m 0755 "$DESTDIR$LIBEXEC_DIR" "$DESTDIR$(dirname "$LINK")" "$DESTDIR$(dirname "$MAN_PAGE")" \
+        "$DESTDIR$(dirname "$UDEV_RULE")"
     install -m 0755 "$PUBLISH_DIR/block-diskseq" "$DESTDIR$BINARY"
+    install -m 0644 "udev/$(basename "$UDEV_RULE")" "$DESTDIR$UDEV_RULE"
     # Absolute, as dh_link makes it: /etc and /usr are different top-level directories.
     ln -sfn "$BINARY" "$DESTDIR$LINK"
     page=$(mktemp)
     scdoc <docs/block-diskseq.8.scd | gzip -9n >"$page"
     install -m 0644 "$page" "$DESTDIR$MAN_PAGE"
     rm -f "$page"
-    echo "install.sh: installed $DESTDIR$BINARY ($(stat -c %s "$DESTDIR$BINARY") bytes), $DESTDIR$LINK, $DESTDIR$MAN_PAGE"
+    echo "install.sh: installed $DESTDIR$BINARY ($(stat -c %s "$DESTDIR$BINARY") bytes), $DESTDIR$LINK, $DESTDIR$MAN_PAGE, $DESTDIR$UDEV_RULE"
 }
 
 uninstall_files() {
@@ -89,9 +94,9 @@ uninstall_files() {
     if [ -f "$DESTDIR$LINK" ] && [ ! -L "$DESTDIR$LINK" ] && cmp -s <(head -c 4 "$DESTDIR$LINK") <(printf '\177ELF'); then
         rm -f "$DESTDIR$LINK"
     fi
-    rm -f "$DESTDIR$BINARY" "$DESTDIR$MAN_PAGE"
+    rm -f "$DESTDIR$BINARY" "$DESTDIR$MAN_PAGE" "$DESTDIR$UDEV_RULE"
     rmdir "$DESTDIR$LIBEXEC_DIR" 2>/dev/null || true
-    echo "install.sh: removed $DESTDIR$BINARY, $DESTDIR$LINK, $DESTDIR$MAN_PAGE"
+    echo "install.sh: removed $DESTDIR$BINARY, $DESTDIR$LINK, $DESTDIR$MAN_PAGE, $DESTDIR$UDEV_RULE"
 }
 
 case "${1:-}" in

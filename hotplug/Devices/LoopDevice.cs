@@ -148,7 +148,7 @@ internal sealed class LoopDevice : IDisposable
             return error.Errno is LibC.ENOENT or LibC.ENXIO or LibC.EBUSY or LibC.EAGAIN ? null : throw error;
         }
         error = null;
-        user = UserOf(fd, path, users);
+        user = UserOf(fd, path, users) ?? LockForUdev(fd, path);
         if (user is not null)
         {
             fd.Dispose();
@@ -170,6 +170,25 @@ internal sealed class LoopDevice : IDisposable
         return error.Errno is LibC.EBUSY or LibC.ENXIO ? null : throw error;
     }
 
+    /// <summary>
+    /// Takes the device's BSD lock, held until the udev marker exists (FromConfigured). systemd-udevd (v250 and
+    /// later) requeues every event of a whole block device that someone holds LOCK_EX on and retries it every
+    /// 200 ms (systemd.io/BLOCK_DEVICE_LOCKING; docs/protocol-facts.md §10), so the "change" uevent of
+    /// LOOP_CONFIGURE is processed only once UdevMarker has marked the binding: no udev rule ever sees the
+    /// guest's data unmarked. A device already locked is in use (udev reading it, or a tool that owns it under
+    /// that convention): skipped like one with a user, never waited for.
+    /// </summary>
+    private static string? LockForUdev(SafeFd fd, string path)
+    {
+        if (LibC.flock(fd, LibC.LOCK_EX | LibC.LOCK_NB) == 0)
+            return null;
+        int errno = Marshal.GetLastPInvokeError();
+        if (errno == LibC.EAGAIN)
+            return "locked (flock) by another process";
+        fd.Dispose();
+        throw new NativeException("flock(LOCK_EX)", path, errno);
+    }
+
     private static string? UserOf(SafeFd fd, string path, LoopUsers users)
     {
         try
@@ -187,11 +206,20 @@ internal sealed class LoopDevice : IDisposable
     {
         try
         {
-            return new LoopDevice(number, path, fd, created: true, attempts) { Added = added };
+            var loop = new LoopDevice(number, path, fd, created: true, attempts) { Added = added };
+            UdevMarker.Mark($"loop{number}", loop.Diskseq);
+            if (LibC.flock(fd, LibC.LOCK_UN) == -1)
+            {
+                int errno = Marshal.GetLastPInvokeError();
+                // Not fatal: the lock goes with our fd at Relinquish; until then udev only waits.
+                Log.Warning($"flock(LOCK_UN) on {path}: {LibC.StrError(errno)} ({LibC.ErrnoName(errno)}), ignoring");
+            }
+            return loop;
         }
         catch
         {
-            // Bound but unusable (no diskseq): undo it as Dispose would.
+            // Bound but unusable (no diskseq, no udev marker): undo it as Dispose would. The close releases
+            // the lock; udev's retry comes 200 ms later and finds the device unbound.
             ClearAndClose(fd, path);
             throw;
         }
