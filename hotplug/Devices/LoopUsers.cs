@@ -54,9 +54,7 @@ internal sealed class LoopUsers
     private static string? Holder(DeviceNumber device)
     {
         string holders = $"{Sysfs.DevBlock(device)}/holders";
-        if (!Directory.Exists(holders))
-            return null;
-        foreach (string entry in Directory.EnumerateFileSystemEntries(holders))
+        foreach (string entry in KernelFile.TryList(holders) ?? [])
             return Path.GetFileName(entry);
         return null;
     }
@@ -133,9 +131,9 @@ internal sealed class LoopUsers
     {
         try
         {
-            return File.ReadAllText($"{process}/comm").TrimEnd('\n');
+            return KernelFile.TryReadText($"{process}/comm")?.TrimEnd('\n') ?? "exited";
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Reporting.HotplugFailure)
         {
             return "exited";
         }

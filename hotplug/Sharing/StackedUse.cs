@@ -27,9 +27,7 @@ internal static class StackedUse
     internal static (string Holder, bool StackMayWrite)? HolderOf(string deviceDirectory)
     {
         string holders = Path.Combine(deviceDirectory, "holders");
-        string? holder = Directory.Exists(holders)
-            ? Directory.EnumerateFileSystemEntries(holders).Select(Path.GetFileName).Order().FirstOrDefault()
-            : null;
+        string? holder = KernelFile.TryList(holders)?.Select(Path.GetFileName).Order().FirstOrDefault();
         if (holder is null)
             return null;
         bool stackMayWrite = KernelFile.TryReadText(Path.Combine(deviceDirectory, "ro")) != "1\n";
