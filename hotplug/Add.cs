@@ -70,7 +70,11 @@ internal static class Add
     {
         try
         {
-            return AlreadyAdded(xs, be) && ExportedDeviceAlive(xs, be);
+            // Another add committed while we worked: its device is alive (that add holds it until blkback does).
+            if (!AlreadyAdded(xs, be))
+                return false;
+            Log.Info($"physical-device {xs.TryRead(be.Node(BackendNodes.PhysicalDevice))} was already written by block-diskseq: nothing to do");
+            return true;
         }
         catch (HotplugFailure)
         {

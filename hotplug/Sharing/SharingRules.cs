@@ -47,7 +47,7 @@ internal static class SharingRules
             }
         }
         foreach (DeviceNumber device in devices)
-            CheckExclusiveClaims(target, mode, device);
+            CheckExclusiveClaims(target, mode, device, claims);
         var vms = new SameVm(xs, be.FrontendId);
         foreach ((BackendPath other, Related used, AccessMode otherMode) in OtherUsers(xs, claims, related))
         {
@@ -112,13 +112,17 @@ internal static class SharingRules
     /// reading when the holder writes. A partition is also probed against partitions that overlap it (a crafted
     /// table); its whole disk is not, as a claim on any other partition marks the whole disk claimed.
     /// </summary>
-    private static void CheckExclusiveClaims(OpenedTarget target, AccessMode mode, DeviceNumber device)
+    /// <remarks>
+    /// A device another backend uses or names is left to the guest rules below: an add holds its loop device
+    /// O_EXCL until blkback has it, and that claim is a guest's, judged by its mode.
+    /// </remarks>
+    private static void CheckExclusiveClaims(OpenedTarget target, AccessMode mode, DeviceNumber device, BackendClaims claims)
     {
         IReadOnlyList<DiskLayout.Extent> members = DiskLayout.Overlapping(device);
         DeviceNumber wholeDisk = DiskLayout.WholeDisk(device);
         foreach (DiskLayout.Extent member in members)
         {
-            if (member.Device != device && member.Device == wholeDisk)
+            if ((member.Device != device && member.Device == wholeDisk) || claims.Of(member.Device).Count > 0)
                 continue;
             SafeFd? own = member.Device == target.Device && target.Kind == TargetKind.BlockDevice ? target.Fd : null;
             if (ExclusiveClaims.Of(member.Device, own) is ExclusiveClaims.Claim claim && (mode != AccessMode.Read || claim.Writes))

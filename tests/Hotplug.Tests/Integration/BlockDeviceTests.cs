@@ -12,22 +12,19 @@ public sealed class BlockDeviceTests : IDisposable
 {
     private readonly HotplugHarness world = new();
     private readonly TestImage image;
-    private readonly OpenedTarget backing;
     /// <summary>The test's own block device: a loop device attached here, not by the binary.</summary>
-    private readonly LoopDevice device;
+    private readonly AdminLoop device;
 
     public BlockDeviceTests()
     {
         // Skipped tests never construct their class, so this runs only where loop devices work.
         image = world.Image();
-        backing = OpenedTarget.Open(new DiskTarget(image.Path), AccessMode.Write);
-        device = LoopDevice.Attach(backing, readOnly: false);
+        device = new AdminLoop(image.Path);
     }
 
     public void Dispose()
     {
         device.Dispose();
-        backing.Dispose();
         world.Dispose();
     }
 

@@ -53,8 +53,7 @@ public sealed class StuckOutputTests : IDisposable
     public void ASuccessfulAddEndsWhileSyslogIsStuck()
     {
         TestImage image = world.Image();
-        using OpenedTarget backing = OpenedTarget.Open(new DiskTarget(image.Path), AccessMode.Write);
-        using LoopDevice device = LoopDevice.Attach(backing, readOnly: false); // the test's own: no new /dev node inside
+        using var device = new AdminLoop(image.Path); // the test's own, bound before the run: no new /dev node inside
         TestBackend be = world.Backend(71, 51712, device.Path);
 
         HotplugResult add = RunWithDevLog(be, FullSyslog());
