@@ -1,3 +1,4 @@
+using System;
 using BlockDiskseq.Backend;
 using BlockDiskseq.Blkback;
 using BlockDiskseq.Cli;
@@ -138,8 +139,9 @@ internal static class Add
         AccessMode mode = request.Mode;
         using BackingLocks locks = BackingLocks.Acquire(disk, deadline);
         Log.Step("locked the backing objects");
+        var loops = new Lazy<LoopBackings>(LoopBackings.Scan); // a snapshot's two uses share one scan
         foreach (OpenedUse use in disk.Uses)
-            SharingRules.Check(xs, be, mode == AccessMode.WriteUnchecked ? mode : use.Mode, use.Target, claims); // w! skips all, as Xen's "!"
+            SharingRules.Check(xs, be, mode == AccessMode.WriteUnchecked ? mode : use.Mode, use.Target, claims, loops); // w! skips all, as Xen's "!"
         Log.Step("sharing checks passed");
         ExportedDevice export = ExportedDevice.Create(disk, mode, be, new LoopUsers(claims.Describe));
         Log.Step($"created {export.Record}");

@@ -84,13 +84,11 @@ internal sealed class LoopBackings
     {
         try
         {
-            using SafeFd? fd = BlockDeviceNode.Open(device, LibC.O_RDONLY | LibC.O_NONBLOCK);
-            if (fd is null)
-            {
+            if (Query(device, name, "/dev/" + name, out bool reachable) is Entry entry)
+                return entry;
+            if (!reachable)
                 Log.Warning($"{name} ({device}) has no device node in /dev that is this device: its backing file is not known");
-                return null;
-            }
-            return LoopDevice.TryGetStatus(fd, "/dev/" + name, out LibC.loop_info64 info) ? FromStatus(name, device, info) : null;
+            return null;
         }
         catch (NativeException e) when (e.Errno is LibC.ENOENT or LibC.ENXIO or LibC.ENODEV)
         {
@@ -101,6 +99,19 @@ internal sealed class LoopBackings
             Log.Warning($"{name} ({device}): {e.Message}: its backing file is not known");
             return null;
         }
+    }
+
+    /// <summary>
+    /// The backing of one loop device, opened by number; null when it is unbound, or (with
+    /// <paramref name="reachable"/> false) when it has no node in /dev that is this device.
+    /// </summary>
+    /// <param name="shownPath">What to call the device in an error.</param>
+    /// <exception cref="NativeException">The open or the ioctl failed.</exception>
+    internal static Entry? Query(DeviceNumber device, string name, string shownPath, out bool reachable)
+    {
+        using SafeFd? fd = BlockDeviceNode.Open(device, LibC.O_RDONLY | LibC.O_NONBLOCK);
+        reachable = fd is not null;
+        return fd is not null && LoopDevice.TryGetStatus(fd, shownPath, out LibC.loop_info64 info) ? FromStatus(name, device, info) : null;
     }
 
     internal static Entry FromStatus(string name, DeviceNumber device, in LibC.loop_info64 info)

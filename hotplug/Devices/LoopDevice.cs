@@ -261,19 +261,9 @@ internal sealed class LoopDevice : IDisposable
     // Loop minors equal loop numbers only while the module's max_part is 0, so ask the kernel for the
     // name (the uevent's DEVNAME) rather than assume /dev/loop<minor>; the fstat check covers the rest.
     private static string? DeviceName(DeviceNumber device)
-    {
-        string? uevent = KernelFile.TryReadText($"{Sysfs.DevBlock(device)}/uevent");
-        foreach (string line in uevent?.Split('\n') ?? [])
-        {
-            if (line.StartsWith("DEVNAME=", StringComparison.Ordinal))
-            {
-                string name = line["DEVNAME=".Length..];
-                return IsLoopName(name) ? name
-                    : throw new HotplugFailure($"{device} is {Printable.Quote(name)}, not a whole loop device");
-            }
-        }
-        return null;
-    }
+        => BlockDeviceNode.DeviceName(device) is not string name ? null
+           : IsLoopName(name) ? name
+           : throw new HotplugFailure($"{device} is {Printable.Quote(name)}, not a whole loop device");
 
     internal static bool IsLoopName(ReadOnlySpan<char> name)
         => name.Length > 4 && name.StartsWith("loop", StringComparison.Ordinal)

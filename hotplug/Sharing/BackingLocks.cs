@@ -67,15 +67,7 @@ internal sealed class BackingLocks : IDisposable
     private const int MaxLoopChain = 8;
 
     private static LoopBackings.Entry? LoopBackingOf(DeviceNumber device)
-    {
-        if (device.Major != LibC.LOOP_MAJOR)
-            return null;
-        using SafeFd? fd = BlockDeviceNode.Open(device, LibC.O_RDONLY | LibC.O_NONBLOCK);
-        if (fd is null)
-            return null;
-        string path = $"loop device {device}";
-        return LoopDevice.TryGetStatus(fd, path, out LibC.loop_info64 info) ? LoopBackings.FromStatus(path, device, info) : null;
-    }
+        => device.Major == LibC.LOOP_MAJOR ? LoopBackings.Query(device, $"loop device {device}", $"loop device {device}", out _) : null;
 
     public void Dispose()
     {

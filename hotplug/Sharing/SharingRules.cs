@@ -21,21 +21,26 @@ namespace BlockDiskseq.Sharing;
 internal static class SharingRules
 {
     /// <param name="claims">Who else uses or names each device (read once per add, shared with LoopUsers).</param>
-    internal static void Check(Xenstore xs, BackendPath be, AccessMode mode, OpenedTarget target, BackendClaims claims)
+    /// <param name="scan">What every bound loop device is bound to (read once per add, under the locks, at the first use checked).</param>
+    internal static void Check(Xenstore xs, BackendPath be, AccessMode mode, OpenedTarget target, BackendClaims claims,
+                               Lazy<LoopBackings> scan)
     {
         if (mode == AccessMode.WriteUnchecked)
             return;
         if (target.Kind == TargetKind.File && ExclusiveClaims.SwapFile(target.StDev, target.StIno) is string swapFile)
             throw new HotplugFailure($"File {target.Path} is dom0's active swap file ({swapFile}), and so cannot be mounted by a guest.",
                                      HotplugFailure.StatusBusy);
-        LoopBackings loops = LoopBackings.Scan();
+        LoopBackings loops = scan.Value;
         IReadOnlyList<DeviceNumber> devices = Aliases(target, loops);
         if (devices.Count == 0)
             return;
         var related = new List<Related>();
+        var overlapping = new List<(DeviceNumber Device, IReadOnlyList<DiskLayout.Extent> Members)>();
         foreach (DeviceNumber device in devices)
         {
-            foreach (DiskLayout.Extent member in DiskLayout.Overlapping(device))
+            IReadOnlyList<DiskLayout.Extent> members = DiskLayout.Overlapping(device);
+            overlapping.Add((device, members));
+            foreach (DiskLayout.Extent member in members)
                 related.Add(CheckLocal(target, mode, new Related(device, member), holdersCount: true, loops, devices));
             // What it is built on (a dm or md device's lower devices) and what overlaps those: written
             // through another path, they change it. Their holders are not asked: that is this very stack,
@@ -46,8 +51,8 @@ internal static class SharingRules
                     related.Add(CheckLocal(target, mode, new Related(device, member), holdersCount: false, loops, devices));
             }
         }
-        foreach (DeviceNumber device in devices)
-            CheckExclusiveClaims(target, mode, device, claims);
+        foreach ((DeviceNumber device, IReadOnlyList<DiskLayout.Extent> members) in overlapping)
+            CheckExclusiveClaims(target, mode, device, members, claims);
         var vms = new SameVm(xs, be.FrontendId);
         foreach ((BackendPath other, Related used, AccessMode otherMode) in OtherUsers(xs, claims, related))
         {
@@ -116,9 +121,9 @@ internal static class SharingRules
     /// A device another backend uses or names is left to the guest rules below: an add holds its loop device
     /// O_EXCL until blkback has it, and that claim is a guest's, judged by its mode.
     /// </remarks>
-    private static void CheckExclusiveClaims(OpenedTarget target, AccessMode mode, DeviceNumber device, BackendClaims claims)
+    private static void CheckExclusiveClaims(OpenedTarget target, AccessMode mode, DeviceNumber device,
+                                             IReadOnlyList<DiskLayout.Extent> members, BackendClaims claims)
     {
-        IReadOnlyList<DiskLayout.Extent> members = DiskLayout.Overlapping(device);
         DeviceNumber wholeDisk = DiskLayout.WholeDisk(device);
         foreach (DiskLayout.Extent member in members)
         {
