@@ -1,5 +1,4 @@
 using System;
-using System.Diagnostics;
 using System.IO;
 using System.Linq;
 using BlockDiskseq.Devices;
@@ -44,31 +43,24 @@ public sealed class AliasSharingTests : IDisposable
     public void ALoopDeviceBoundToAGuestsImageIsThatImage(bool together)
     {
         TestImage image = world.Image();
-        string loop = Tools.Run("losetup", "--find", "--show", image.Path).Trim();
-        try
+        using var loop = new AdminLoop(image.Path);
+        for (int round = 0; round < (together ? Rounds : 1); round++)
         {
-            for (int round = 0; round < (together ? Rounds : 1); round++)
+            TestBackend byFile = world.Backend((uint)(120 + 2 * round), 51712, image.Path);
+            TestBackend byLoop = world.Backend((uint)(121 + 2 * round), 51712, loop.Path);
+            if (together)
             {
-                TestBackend byFile = world.Backend((uint)(120 + 2 * round), 51712, image.Path);
-                TestBackend byLoop = world.Backend((uint)(121 + 2 * round), 51712, loop);
-                if (together)
-                {
-                    (TestBackend winner, TestBackend loser) = OneWins(byFile, byLoop);
-                    CleanUp(winner, loser);
-                    continue;
-                }
-                world.Succeed(byFile, "add");
-                HotplugResult add = world.Run(byLoop, "add");
-                Assert.True(add.ExitCode == 1, add.ToString());
-                Assert.Equal("busy", byLoop["hotplug-status"]);
-                Assert.Contains($"is mounted in a guest domain (domain {byFile.FrontendId}", byLoop["hotplug-error"]);
-                Assert.Null(byLoop["physical-device"]);
-                CleanUp(byFile, byLoop);
+                (TestBackend winner, TestBackend loser) = OneWins(byFile, byLoop);
+                CleanUp(winner, loser);
+                continue;
             }
-        }
-        finally
-        {
-            Tools.Run("losetup", "--detach", loop);
+            world.Succeed(byFile, "add");
+            HotplugResult add = world.Run(byLoop, "add");
+            Assert.True(add.ExitCode == 1, add.ToString());
+            Assert.Equal("busy", byLoop["hotplug-status"]);
+            Assert.Contains($"is mounted in a guest domain (domain {byFile.FrontendId}", byLoop["hotplug-error"]);
+            Assert.Null(byLoop["physical-device"]);
+            CleanUp(byFile, byLoop);
         }
     }
 
@@ -137,37 +129,23 @@ public sealed class AliasSharingTests : IDisposable
     public void ALoopDeviceStackedOnTheTargetIsAUser(string mode, bool stackedReadOnly, string? status)
     {
         TestImage image = world.Image();
-        string outer = Tools.Run("losetup", "--find", "--show", image.Path).Trim();
-        try
-        {
-            string inner = Tools.Run("losetup", [.. stackedReadOnly ? new[] { "--read-only" } : [], "--find", "--show", outer]).Trim();
-            try
-            {
-                TestBackend be = world.Backend(140, 51712, outer, mode);
+        using var outer = new AdminLoop(image.Path);
+        using var inner = new AdminLoop(outer.Path, stackedReadOnly);
+        TestBackend be = world.Backend(140, 51712, outer.Path, mode);
 
-                HotplugResult add = world.Run(be, "add");
+        HotplugResult add = world.Run(be, "add");
 
-                if (status is null)
-                {
-                    Assert.True(add.ExitCode == 0, add.ToString());
-                    be.Blkback!.Shutdown();
-                    world.Succeed(be, "remove");
-                    return;
-                }
-                Assert.True(add.ExitCode == 1, add.ToString());
-                Assert.Equal(status, be["hotplug-status"]);
-                Assert.Contains($"(loop device {Path.GetFileName(inner)} is bound to it)", be["hotplug-error"]);
-                Assert.Null(be["physical-device"]);
-            }
-            finally
-            {
-                Tools.Run("losetup", "--detach", inner);
-            }
-        }
-        finally
+        if (status is null)
         {
-            Tools.Run("losetup", "--detach", outer);
+            Assert.True(add.ExitCode == 0, add.ToString());
+            be.Blkback!.Shutdown();
+            world.Succeed(be, "remove");
+            return;
         }
+        Assert.True(add.ExitCode == 1, add.ToString());
+        Assert.Equal(status, be["hotplug-status"]);
+        Assert.Contains($"(loop device {Path.GetFileName(inner.Path)} is bound to it)", be["hotplug-error"]);
+        Assert.Null(be["physical-device"]);
     }
 
     /// <summary>Guest 1 takes the stacked loop device, guest 2 the device under it, at the same moment: one wins.</summary>
@@ -175,29 +153,15 @@ public sealed class AliasSharingTests : IDisposable
     public void ALoopDeviceAndTheDeviceUnderItAddedTogether()
     {
         TestImage image = world.Image();
-        string outer = Tools.Run("losetup", "--find", "--show", image.Path).Trim();
-        try
+        using var outer = new AdminLoop(image.Path);
+        using var inner = new AdminLoop(outer.Path);
+        for (int round = 0; round < Rounds; round++)
         {
-            string inner = Tools.Run("losetup", "--find", "--show", outer).Trim();
-            try
-            {
-                for (int round = 0; round < Rounds; round++)
-                {
-                    TestBackend top = world.Backend((uint)(150 + 2 * round), 51712, inner);
-                    TestBackend under = world.Backend((uint)(151 + 2 * round), 51712, outer);
-                    (TestBackend winner, TestBackend loser) = OneWins(top, under);
-                    Assert.Same(top, winner); // the device under a bound loop device is never free
-                    CleanUp(winner, loser);
-                }
-            }
-            finally
-            {
-                Tools.Run("losetup", "--detach", inner);
-            }
-        }
-        finally
-        {
-            Tools.Run("losetup", "--detach", outer);
+            TestBackend top = world.Backend((uint)(150 + 2 * round), 51712, inner.Path);
+            TestBackend under = world.Backend((uint)(151 + 2 * round), 51712, outer.Path);
+            (TestBackend winner, TestBackend loser) = OneWins(top, under);
+            Assert.Same(top, winner); // the device under a bound loop device is never free
+            CleanUp(winner, loser);
         }
     }
 
@@ -247,10 +211,7 @@ public sealed class AliasSharingTests : IDisposable
     /// <summary>Both adds started at the same moment: exactly one exports, the other is busy and wrote nothing.</summary>
     private (TestBackend Winner, TestBackend Loser) OneWins(TestBackend a, TestBackend b)
     {
-        using Process pa = world.Start(["add"], world.LibxlEnvironment(a));
-        using Process pb = world.Start(["add"], world.LibxlEnvironment(b));
-        HotplugResult ra = HotplugHarness.Finish(pa);
-        HotplugResult rb = HotplugHarness.Finish(pb);
+        (HotplugResult ra, HotplugResult rb) = world.AddTogether(a, b);
         Assert.True((ra.ExitCode, rb.ExitCode) is (0, 1) or (1, 0), $"both adds ended alike:\n{ra}\n{rb}");
         (TestBackend winner, TestBackend loser) = ra.ExitCode == 0 ? (a, b) : (b, a);
         Assert.Equal("busy", loser["hotplug-status"]);

@@ -74,10 +74,7 @@ public sealed class BlockDeviceTests : IDisposable
         Assert.Equal(0, TestNative.mknod(node, BlockDiskseq.Native.LibC.S_IFBLK | 0x180, device.Device.ToDevT()));
         TestBackend first = world.Backend(8, 51712, device.Path);
         TestBackend second = world.Backend(9, 51712, node);
-        using var a = world.Start(["add"], world.LibxlEnvironment(first));
-        using var b = world.Start(["add"], world.LibxlEnvironment(second));
-        HotplugResult ra = HotplugHarness.Finish(a);
-        HotplugResult rb = HotplugHarness.Finish(b);
+        (HotplugResult ra, HotplugResult rb) = world.AddTogether(first, second);
 
         Assert.True((ra.ExitCode, rb.ExitCode) is (0, 1) or (1, 0), $"{ra}\n{rb}");
         TestBackend loser = ra.ExitCode == 0 ? second : first;

@@ -24,30 +24,20 @@ public sealed class ExclusiveClaimTests : IDisposable
     public void ActiveSwapIsRefused(string mode)
     {
         TestImage image = world.Image("swap.img", 16 << 20);
-        string loop = Tools.Run("losetup", "--find", "--show", image.Path).Trim();
+        using var loop = new AdminLoop(image.Path);
+        Tools.Run("mkswap", loop.Path);
+        Tools.Run("swapon", loop.Path);
         try
         {
-            Tools.Run("mkswap", loop);
-            Tools.Run("swapon", loop);
-            try
-            {
-                TestBackend be = world.Backend(170, 51712, loop, mode);
+            TestBackend be = world.Backend(170, 51712, loop.Path, mode);
 
-                HotplugResult add = world.Run(be, "add");
+            HotplugResult add = world.Run(be, "add");
 
-                Assert.True(add.ExitCode == 1, add.ToString());
-                Assert.Equal("busy", be["hotplug-status"]);
-                Assert.Contains($"(used as swap ({loop}))", be["hotplug-error"]);
-                Assert.Null(be["physical-device"]);
-            }
-            finally
-            {
-                Tools.Run("swapoff", loop);
-            }
+            AssertBusy(add, be, $"(used as swap ({loop.Path}))");
         }
         finally
         {
-            Tools.Run("losetup", "--detach", loop);
+            Tools.Run("swapoff", loop.Path);
         }
     }
 
@@ -67,9 +57,7 @@ public sealed class ExclusiveClaimTests : IDisposable
 
             HotplugResult add = world.Run(be, "add");
 
-            Assert.True(add.ExitCode == 1, add.ToString());
-            Assert.Equal("busy", be["hotplug-status"]);
-            Assert.Contains("active swap file", be["hotplug-error"]);
+            AssertBusy(add, be, "active swap file");
             Assert.Equal(0, image.BoundLoops);
         }
         finally
@@ -89,29 +77,37 @@ public sealed class ExclusiveClaimTests : IDisposable
         TestImage image = world.Image("fs.img", 8 << 20);
         Tools.Run("mkfs.ext2", "-q", "-F", image.Path);
         string mountPoint = Directory.CreateDirectory(Path.Combine(world.Root, "private")).FullName;
-        string? loop = throughImage ? null : Tools.Run("losetup", "--find", "--show", image.Path).Trim();
-        string source = throughImage ? $"-o loop {image.Path}" : loop!;
-        using Process holder = StartInPrivateNamespace($"mount {source} {mountPoint} && echo mounted && exec sleep 600");
-        try
+        // Detached below, once the mount is gone (a failed test leaves it to the harness, which detaches the image's loops).
+        AdminLoop? loop = throughImage ? null : new AdminLoop(image.Path);
+        string source = loop?.Path ?? $"-o loop {image.Path}";
+        using (Process holder = StartInPrivateNamespace($"mount {source} {mountPoint} && echo mounted && exec sleep 600"))
         {
-            Assert.Equal("mounted", holder.StandardOutput.ReadLine());
-            TestBackend be = world.Backend(172, 51712, throughImage ? image.Path : loop!, mode);
+            try
+            {
+                Assert.Equal("mounted", holder.StandardOutput.ReadLine());
+                TestBackend be = world.Backend(172, 51712, loop?.Path ?? image.Path, mode);
 
-            HotplugResult add = world.Run(be, "add");
+                HotplugResult add = world.Run(be, "add");
 
-            Assert.True(add.ExitCode == 1, add.ToString());
-            Assert.Equal("busy", be["hotplug-status"]);
-            Assert.Contains($"on {mountPoint} in the mount namespace of process ", be["hotplug-error"]);
-            Assert.Null(be["physical-device"]);
+                AssertBusy(add, be, $"on {mountPoint} in the mount namespace of process ");
+            }
+            finally
+            {
+                holder.Kill(); // its namespace, and with it the mount, goes with its last process
+                holder.WaitForExit();
+            }
         }
-        finally
-        {
-            holder.Kill(); // its namespace, and with it the mount, goes with its last process
-            holder.WaitForExit();
-            if (loop is not null)
-                Tools.Run("losetup", "--detach", loop);
-        }
+        loop?.Dispose();
         Assert.Equal(0, HotplugHarness.LoopsLeft(image));
+    }
+
+    /// <summary>Refused as busy, naming the holder, with nothing exported.</summary>
+    private static void AssertBusy(HotplugResult add, TestBackend be, string holder)
+    {
+        Assert.True(add.ExitCode == 1, add.ToString());
+        Assert.Equal("busy", be["hotplug-status"]);
+        Assert.Contains(holder, be["hotplug-error"]);
+        Assert.Null(be["physical-device"]);
     }
 
     private static Process StartInPrivateNamespace(string script)

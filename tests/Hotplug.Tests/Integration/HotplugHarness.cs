@@ -154,6 +154,15 @@ internal sealed class HotplugHarness : IDisposable
         throw new TimeoutException($"{args[0]} never wrote physical-device within {WaitLimit}: {killed}");
     }
 
+    /// <summary>Two adds started at the same moment, each run to its end.</summary>
+    public (HotplugResult First, HotplugResult Second) AddTogether(TestBackend first, TestBackend second)
+    {
+        using Process a = Start(["add"], LibxlEnvironment(first));
+        using Process b = Start(["add"], LibxlEnvironment(second));
+        HotplugResult ra = Finish(a);
+        return (ra, Finish(b));
+    }
+
     /// <summary>Starts the binary; the caller must Finish (or kill and Finish) it.</summary>
     public Process Start(string[] args, IReadOnlyDictionary<string, string?> environment, string? wrapper = null) =>
         LibxlProcess.Start(wrapper ?? "exec \"$0\" \"$@\"", [Requirements.Binary, .. args], environment);

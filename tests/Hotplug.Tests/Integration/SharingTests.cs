@@ -1,5 +1,4 @@
 using System;
-using System.Diagnostics;
 using System.IO;
 using BlockDiskseq.Devices;
 using BlockDiskseq.Sharing;
@@ -26,10 +25,7 @@ public sealed class SharingTests : IDisposable
         {
             TestBackend first = world.Backend((uint)(30 + 2 * round), 51712, image.Path);
             TestBackend second = world.Backend((uint)(31 + 2 * round), 51712, image.Path);
-            using Process a = world.Start(["add"], world.LibxlEnvironment(first));
-            using Process b = world.Start(["add"], world.LibxlEnvironment(second));
-            HotplugResult ra = HotplugHarness.Finish(a);
-            HotplugResult rb = HotplugHarness.Finish(b);
+            (HotplugResult ra, HotplugResult rb) = world.AddTogether(first, second);
 
             Assert.True((ra.ExitCode, rb.ExitCode) is (0, 1) or (1, 0), $"{ra}\n{rb}");
             (TestBackend winner, TestBackend loser) = ra.ExitCode == 0 ? (first, second) : (second, first);
