@@ -1,4 +1,5 @@
 using System;
+using BlockDiskseq.Reporting;
 
 namespace BlockDiskseq.Backend;
 
@@ -9,4 +10,8 @@ namespace BlockDiskseq.Backend;
 /// before our commit, or instead of it), so Add.Run judges the backend afresh, as for a backend already added,
 /// rather than mark a working disk failed (found by tests/Reliability's two-adds race, docs/reliability.md).
 /// </summary>
-internal sealed class AddedMeanwhile(string message) : Exception(message);
+internal sealed class AddedMeanwhile(string message) : Exception(message)
+{
+    internal static AddedMeanwhile PhysicalDevice(BackendPath be, string written)
+        => new($"physical-device became {Printable.Quote(written)} while adding: another add ran for {be.Path}");
+}

@@ -86,7 +86,7 @@ internal static class ExportNodes
         if (XenbusStates.Parse(state) != XenbusState.InitWait)
             throw NotInitWait(state);
         if (xs.TryRead(be.Node(BackendNodes.PhysicalDevice), tx) is string other)
-            throw new AddedMeanwhile($"physical-device became {Printable.Quote(other)} while adding: another add ran for {be.Path}");
+            throw AddedMeanwhile.PhysicalDevice(be, other);
         xs.Write(be.Node(BackendNodes.Diskseq), DiskSequence.Format(diskseq), tx);
         xs.Write(be.Node(BackendNodes.PhysicalDevice), export.Device.ToString(), tx);
         xs.Write(be.Node(BackendNodes.PhysicalDevicePath), export.Path, tx);
