@@ -148,7 +148,7 @@ internal static class Add
         foreach (OpenedUse use in disk.Uses)
             SharingRules.Check(xs, be, mode == AccessMode.WriteUnchecked ? mode : use.Mode, use.Target, claims, loops); // w! skips all, as Xen's "!"
         Log.Step("sharing checks passed");
-        ExportedDevice export = ExportedDevice.Create(disk, mode, be, new LoopUsers(claims.Describe));
+        ExportedDevice export = ExportedDevice.Create(disk, mode, be);
         Log.Step($"created {export.Record}");
         try
         {

@@ -29,6 +29,7 @@ internal static class Remove
         {
             ForgetWithoutRecord(xs, be);
             SweepDeviceMapperLeftovers(xs, be, dm, DiskseqRecord.Empty);
+            ReclaimLoopDevices();
             return;
         }
         bool parsed = DiskseqRecord.TryParse(text, out DiskseqRecord record);
@@ -50,6 +51,20 @@ internal static class Remove
         }
         xs.Delete(BackendNodes.Path(be.Path, BackendNodes.OwnDirectory));
         Log.Info(summary);
+        ReclaimLoopDevices();
+    }
+
+    /// <summary>Loop devices earlier removes had to leave (LoopPool): deleted here, never failing this remove.</summary>
+    private static void ReclaimLoopDevices()
+    {
+        try
+        {
+            LoopPool.Reclaim();
+        }
+        catch (Exception e) when (e is NativeException or HotplugFailure)
+        {
+            Log.Warning($"deleting free loop devices of earlier teardowns: {e.Message}");
+        }
     }
 
     /// <summary>
@@ -106,6 +121,11 @@ internal static class Remove
         if (loop is null || !loop.IsBound)
         {
             Log.Step($"{layer}: already detached");
+            if (loop is not null)
+            {
+                loop.Dispose();
+                LoopPool.Release(loop.Number); // free now: ours (blkback's close detached it) or nobody's
+            }
             return new(layer, LayerFate.AlreadyGone, null);
         }
         if (loop.Diskseq != layer.Diskseq)
@@ -116,6 +136,8 @@ internal static class Remove
         }
         loop.Detach();
         Log.Step($"{layer}: detached {loop.Path}");
+        loop.Dispose(); // our fd closed: if it was the last, the binding is gone and the device can go too
+        LoopPool.Release(loop.Number);
         return new(layer, LayerFate.Removed, null);
     }
 

@@ -30,11 +30,11 @@ internal sealed class DmBacking : IDisposable
         Sectors = ReadSectors(device);
     }
 
-    internal static DmBacking Open(OpenedTarget target, bool readOnly, LoopUsers? loopUsers = null)
+    internal static DmBacking Open(OpenedTarget target, bool readOnly)
     {
         if (target.Kind == TargetKind.BlockDevice)
             return new DmBacking(target.Device, null, null);
-        LoopDevice loop = LoopDevice.Attach(target, readOnly, loopUsers);
+        LoopDevice loop = LoopDevice.Attach(target, readOnly);
         SafeFd? shared = null;
         try
         {
@@ -75,6 +75,13 @@ internal sealed class DmBacking : IDisposable
     {
         shared?.Dispose();
         shared = null;
+    }
+
+    /// <summary>Failure path, once nothing holds it: deletes the loop device we made for a file (LoopPool).</summary>
+    public void DeleteLoop()
+    {
+        if (Loop is not null)
+            LoopPool.Release(Loop.Number);
     }
 
     public override string ToString() => Loop is { } loop ? $"{loop.Path} ({Device})" : Device.ToString();

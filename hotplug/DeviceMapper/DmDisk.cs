@@ -29,8 +29,8 @@ internal sealed class DmDisk : IDisposable
 
     /// <summary>snapshot:origin=,cow=: "0 N snapshot ORIGIN COW P CHUNK". The origin is attached read-only always.</summary>
     internal static DmDisk Snapshot(DmControl dm, DmName name, OpenedTarget origin, OpenedTarget cow, uint chunkSectors, bool readOnly,
-        DmNodeOpener? openNode = null, LoopUsers? loopUsers = null)
-        => Assemble(dm, name, readOnly, openNode, loopUsers, parts =>
+        DmNodeOpener? openNode = null)
+        => Assemble(dm, name, readOnly, openNode, parts =>
         {
             DmBacking originDevice = parts.Lower(origin, readOnly: true);
             DmBacking cowDevice = parts.Lower(cow, readOnly);
@@ -42,8 +42,8 @@ internal sealed class DmDisk : IDisposable
     /// ThrowawayCow.Directory), with a transient (N) exception store.
     /// </summary>
     internal static DmDisk Throwaway(DmControl dm, DmName name, OpenedTarget origin, ThrowawaySnapshotSpec spec, bool readOnly,
-        string cowDirectory, DmNodeOpener? openNode = null, LoopUsers? loopUsers = null)
-        => Assemble(dm, name, readOnly, openNode, loopUsers, parts =>
+        string cowDirectory, DmNodeOpener? openNode = null)
+        => Assemble(dm, name, readOnly, openNode, parts =>
         {
             DmBacking originDevice = parts.Lower(origin, readOnly: true);
             parts.ThrowawayCow = ThrowawayCow.Create(cowDirectory, DmTables.ThrowawayCowBytes(spec, originDevice.Sectors));
@@ -54,22 +54,22 @@ internal sealed class DmDisk : IDisposable
 
     /// <summary>slice:path=,offset=,sectors=: "0 SECTORS linear DEVICE OFFSET".</summary>
     internal static DmDisk Slice(DmControl dm, DmName name, OpenedTarget target, SliceSpec spec, bool readOnly,
-        DmNodeOpener? openNode = null, LoopUsers? loopUsers = null)
-        => Assemble(dm, name, readOnly, openNode, loopUsers, parts =>
+        DmNodeOpener? openNode = null)
+        => Assemble(dm, name, readOnly, openNode, parts =>
         {
             DmBacking device = parts.Lower(target, readOnly);
             return DmTables.Slice(spec, device.Device, device.Sectors);
         });
 
     /// <summary>What a layout opened so far, so a failure half-way closes exactly that.</summary>
-    private sealed class Parts(LoopUsers? loopUsers)
+    private sealed class Parts
     {
         public List<DmBacking> Backings { get; } = new();
         public OpenedTarget? ThrowawayCow { get; set; }
 
         public DmBacking Lower(OpenedTarget target, bool readOnly)
         {
-            DmBacking backing = DmBacking.Open(target, readOnly, loopUsers);
+            DmBacking backing = DmBacking.Open(target, readOnly);
             Backings.Add(backing);
             return backing;
         }
@@ -79,11 +79,17 @@ internal sealed class DmDisk : IDisposable
             foreach (DmBacking backing in Backings)
                 backing.Dispose();
         }
+
+        public void DeleteLoops()
+        {
+            foreach (DmBacking backing in Backings)
+                backing.DeleteLoop();
+        }
     }
 
-    private static DmDisk Assemble(DmControl dm, DmName name, bool readOnly, DmNodeOpener? openNode, LoopUsers? loopUsers, Func<Parts, DmTarget> layout)
+    private static DmDisk Assemble(DmControl dm, DmName name, bool readOnly, DmNodeOpener? openNode, Func<Parts, DmTarget> layout)
     {
-        var parts = new Parts(loopUsers);
+        var parts = new Parts();
         try
         {
             DmDevice top = DmDevice.Create(dm, name, [layout(parts)], readOnly, openNode);
@@ -94,6 +100,7 @@ internal sealed class DmDisk : IDisposable
         catch
         {
             parts.CloseBackings();
+            parts.DeleteLoops();
             parts.ThrowawayCow?.Dispose();
             throw;
         }
@@ -109,7 +116,8 @@ internal sealed class DmDisk : IDisposable
     /// <summary>
     /// Failure path. Order: the dm device first (closing our fd removes it, and dm closes the loop devices
     /// under it, whose autoclear then detaches them), then our remaining fds, then the throwaway COW file,
-    /// whose last reference is the loop device's.
+    /// whose last reference is the loop device's, then the loop devices themselves (a dm device whose removal
+    /// is still deferred holds them: LoopPool leaves those to a later remove).
     /// </summary>
     public void Dispose()
     {
@@ -117,5 +125,7 @@ internal sealed class DmDisk : IDisposable
         foreach (DmBacking backing in backings)
             backing.Dispose();
         throwawayCow?.Dispose();
+        foreach (DmBacking backing in backings)
+            backing.DeleteLoop();
     }
 }

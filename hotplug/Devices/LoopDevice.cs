@@ -16,13 +16,11 @@ internal sealed class LoopDevice : IDisposable
     internal const string ControlPath = "/dev/loop-control";
 
     /// <summary>
-    /// Attach tries at most this many device numbers. It starts at LOOP_CTL_GET_FREE's answer and, after each
-    /// lost race, walks to the next number, creating a device (LOOP_CTL_ADD of that number) only past the last
-    /// one that exists, so the pool grows to the largest number of devices ever bound at once, not by one per
-    /// lost race. A lost race costs an open (EBUSY) or an open and a configure (a bound device): about 10-20 us,
-    /// so even a full walk over devices bound to running guests stays in milliseconds.
+    /// Attach makes at most this many devices. Each one after the first follows a lost race: another attacher
+    /// (LOOP_CTL_GET_FREE hands out every unbound device, our new one included) opened it O_EXCL or bound it
+    /// first, and it is theirs now. Losing 64 times in a row would take 64 binders racing this one add.
     /// </summary>
-    internal const int MaxAttachAttempts = 1024;
+    internal const int MaxAttachAttempts = 64;
 
     public int Number { get; }
     public string Path { get; }
@@ -32,10 +30,8 @@ internal sealed class LoopDevice : IDisposable
     public SafeFd Fd { get; }
     /// <summary>True when Attach configured it; false when OpenExisting found it.</summary>
     public bool Created { get; }
-    /// <summary>How many devices Attach tried (1 when the first free one was ours).</summary>
+    /// <summary>How many devices Attach made (1 when nobody took the first one from us).</summary>
     public int Attempts { get; }
-    /// <summary>True when Attach made the device itself (LOOP_CTL_ADD): the pool had no free one left.</summary>
-    public bool Added { get; private init; }
 
     private bool relinquished;
 
@@ -54,18 +50,26 @@ internal sealed class LoopDevice : IDisposable
     }
 
     /// <summary>
-    /// Binds a free loop device to the file we opened, read-only if asked, with a fixed logical block size
-    /// (the guest sees 512-byte sectors even when the image sits on 4Kn storage). No LO_FLAGS_PARTSCAN:
-    /// the partitions belong to the guest, and dom0 must not probe or expose them. No LO_FLAGS_DIRECT_IO:
-    /// Qubes turned it off after guest I/O errors and hangs (QubesOS/qubes-issues#9488, "disable direct I/O
-    /// for now" in qubes-block), and the page cache costs little here. No global lock: the O_EXCL open
-    /// settles races with other attachers (util-linux, systemd and other hotplug scripts alike). A free
-    /// device that someone uses anyway (<paramref name="users"/>: blkback, a backend's physical-device, an
-    /// open fd) is skipped like a bound one: whoever holds it would read and write our file from then on.
+    /// Binds the file we opened to a loop device that did not exist until now, read-only if asked, with a fixed
+    /// logical block size (the guest sees 512-byte sectors even when the image sits on 4Kn storage).
+    /// No LO_FLAGS_PARTSCAN: the partitions belong to the guest, and dom0 must not probe or expose them. No
+    /// LO_FLAGS_DIRECT_IO: Qubes turned it off after guest I/O errors and hangs (QubesOS/qubes-issues#9488,
+    /// "disable direct I/O for now" in qubes-block), and the page cache costs little here.
     /// </summary>
-    public static LoopDevice Attach(OpenedTarget backing, bool readOnly, LoopUsers? users = null, uint blockSize = 512)
+    /// <remarks>
+    /// Whoever holds a loop device when a file is bound to it reads and writes that file from then on, and
+    /// blkback, dd or qemu open without O_EXCL, which no kernel interface reports. A free device that already
+    /// existed may be held by anyone since it was made; so we never take one (docs/design.md, "Loop devices
+    /// nobody may be handed"). LOOP_CTL_ADD(-1) makes a new device at the lowest unused index
+    /// (drivers/block/loop.c, loop_add: idr_alloc from 0, Linux 6.1 and 6.18): nobody can have opened it
+    /// before, and what opens it between the ADD and our bind (microseconds) races the bind as an opener
+    /// arriving after any check would. udev opens every new block device for its "add" event and holds a
+    /// shared BSD lock meanwhile; LockForUdev waits for it, so udev is never inside its rules while we bind.
+    /// The pool stays bounded because remove deletes the devices we made (LoopPool). No global lock: the
+    /// O_EXCL open and LOOP_CONFIGURE's EBUSY settle races with other attachers.
+    /// </remarks>
+    public static LoopDevice Attach(OpenedTarget backing, bool readOnly, uint blockSize = 512)
     {
-        users ??= LoopUsers.KernelOnly();
         if (backing.Kind != TargetKind.File)
             throw new ArgumentException($"{backing.Path} is not a regular file", nameof(backing));
         // LOOP_CONFIGURE would quietly make the device read-only for a read-only backing fd.
@@ -73,85 +77,39 @@ internal sealed class LoopDevice : IDisposable
             throw new ArgumentException($"{backing.Path} was opened read-only", nameof(backing));
         using SafeFd control = NativeException.Check(
             LibC.open(ControlPath, LibC.O_RDWR | LibC.O_CLOEXEC | LibC.O_NOCTTY, 0), "open", ControlPath);
-        int number = ControlIoctl(control, LibC.LOOP_CTL_GET_FREE, 0, "LOOP_CTL_GET_FREE");
-        NativeException? lastError = null;
-        bool added = false;
+        string? lost = null;
         for (int attempt = 1; attempt <= MaxAttachAttempts; attempt++)
         {
-            // Walking past GET_FREE's answer, a bound device (a guest's disk) is skipped unopened: opening it
-            // for writing and closing it would make udev re-probe it (its "watch" rule on block devices).
-            if (attempt > 1 && !added && HasBoundFile(number))
-            {
-                number++;
-                continue;
-            }
+            int number = ControlIoctl(control, LibC.LOOP_CTL_ADD, -1, "LOOP_CTL_ADD");
             string path = $"/dev/loop{number}";
-            SafeFd? fd = TryConfigure(path, backing, readOnly, blockSize, users, out lastError, out string? user);
+            SafeFd? fd = TryConfigure(control, number, path, backing, readOnly, blockSize, out lost);
             if (fd is not null)
-                return FromConfigured(number, path, fd, attempt, added);
-            if (user is not null)
-            {
-                Log.Step($"loop attach attempt {attempt}: {path} is free but {user}, trying the next device");
-                number++;
-                added = false;
-                continue;
-            }
-            Log.Step($"loop attach attempt {attempt}: {lastError!.Message}, trying the next device");
-            // No such device: past the last one there is. Make this number and try it again; EEXIST means
-            // someone else made it meanwhile (or it is being deleted): just go on.
-            bool missing = lastError.Errno is LibC.ENOENT or LibC.ENXIO;
-            added = missing && AddDevice(control, number);
-            if (!added)
-                number++;
+                return FromConfigured(number, path, fd, attempt);
+            Log.Step($"loop attach attempt {attempt}: {lost}, making another device");
         }
-        string what = $"could not attach a loop device to {backing.Path} in {MaxAttachAttempts} attempts";
-        throw lastError is null
-            ? new HotplugFailure($"{what}: every device up to loop{number - 1} is bound")
-            : new HotplugFailure($"{what}: {lastError.Message}", lastError);
-    }
-
-    // sysfs shows loop/ under a loop device only while a file is bound to it.
-    private static bool HasBoundFile(int number) => System.IO.Directory.Exists($"{Sysfs.Root}/block/loop{number}/loop");
-
-    /// <summary>LOOP_CTL_ADD of exactly <paramref name="number"/>: true if we made it, false if it exists.</summary>
-    private static bool AddDevice(SafeFd control, int number)
-    {
-        if (LibC.ioctl(control, LibC.LOOP_CTL_ADD, number) >= 0)
-            return true;
-        int errno = Marshal.GetLastPInvokeError();
-        return errno == LibC.EEXIST ? false : throw new NativeException("ioctl(LOOP_CTL_ADD)", ControlPath, errno);
+        throw new HotplugFailure($"could not attach a loop device to {backing.Path} in {MaxAttachAttempts} attempts: {lost}");
     }
 
     private static int ControlIoctl(SafeFd control, nuint request, nint arg, string name)
         => NativeException.Check(LibC.ioctl(control, request, arg), $"ioctl({name})", ControlPath);
 
     /// <summary>
-    /// Opens and configures one device; null (with the error) when we lost a race for it. Retryable:
-    /// open ENOENT: the node is not (yet) in /dev: a udev-managed /dev lags LOOP_CTL_ADD, or LOOP_CTL_REMOVE raced us;
-    /// open ENXIO, configure ENXIO: the device is being deleted;
-    /// open EBUSY: another process holds it O_EXCL, because LOOP_CTL_GET_FREE "will happily return a loop
-    ///   device that is currently being configured" (qubes-block) to every caller until one binds it;
-    /// open EAGAIN: transient, retried by util-linux and qubes-block too;
-    /// configure EBUSY: someone bound it without O_EXCL (losetup does) between GET_FREE and our configure.
-    /// Null with <paramref name="user"/> set: the device is free but in use (LoopUsers), never bound.
+    /// Opens and configures the device we just made; null (with why) when we lost it:
+    /// open EBUSY, configure EBUSY: another attacher opened it O_EXCL or bound it first (it is theirs now);
+    /// open or configure ENXIO, or no device in sysfs: someone's LOOP_CTL_REMOVE deleted it (LoopPool.Reclaim
+    ///   of another remove can, before we open it: the index may have been one of our earlier devices).
     /// </summary>
-    private static unsafe SafeFd? TryConfigure(string path, OpenedTarget backing, bool readOnly, uint blockSize,
-                                               LoopUsers users, out NativeException? error, out string? user)
+    private static unsafe SafeFd? TryConfigure(SafeFd control, int number, string path, OpenedTarget backing, bool readOnly,
+                                               uint blockSize, out string? lost)
     {
-        user = null;
-        int flags = (readOnly ? LibC.O_RDONLY : LibC.O_RDWR) | LibC.O_EXCL | LibC.O_CLOEXEC | LibC.O_NOCTTY | LibC.O_NOFOLLOW;
-        SafeFd fd = LibC.open(path, flags, 0);
-        if (fd.IsInvalid)
-        {
-            error = new NativeException("open", path, Marshal.GetLastPInvokeError());
-            fd.SetHandleAsInvalid();
-            return error.Errno is LibC.ENOENT or LibC.ENXIO or LibC.EBUSY or LibC.EAGAIN ? null : throw error;
-        }
-        error = null;
-        user = UserOf(fd, path, users) ?? LockForUdev(fd, path);
-        if (user is not null)
+        SafeFd? fd = OpenNew(number, path, readOnly, out lost);
+        if (fd is null)
+            return null;
+        if (LockForUdev(fd, path) is string locked)
         {
             fd.Dispose();
+            LoopPool.Release(control, number);
+            lost = locked;
             return null;
         }
         var config = new LibC.loop_config
@@ -161,52 +119,80 @@ internal sealed class LoopDevice : IDisposable
             info = { lo_flags = LibC.LO_FLAGS_AUTOCLEAR | (readOnly ? LibC.LO_FLAGS_READ_ONLY : 0) },
         };
         if (LibC.ioctl(fd, LibC.LOOP_CONFIGURE, &config) == 0)
-        {
-            error = null;
             return fd;
-        }
-        error = new NativeException("ioctl(LOOP_CONFIGURE)", path, Marshal.GetLastPInvokeError());
+        var error = new NativeException("ioctl(LOOP_CONFIGURE)", path, Marshal.GetLastPInvokeError());
         fd.Dispose();
+        lost = error.Message;
         return error.Errno is LibC.EBUSY or LibC.ENXIO ? null : throw error;
     }
+
+    /// <summary>
+    /// devtmpfs creates the node before LOOP_CTL_ADD returns; a /dev that udev alone populates lags it, so a
+    /// missing node is waited for (1 ms, doubling to 50 ms, 2 s in all) while the device exists in sysfs.
+    /// </summary>
+    private static SafeFd? OpenNew(int number, string path, bool readOnly, out string? lost)
+    {
+        int flags = (readOnly ? LibC.O_RDONLY : LibC.O_RDWR) | LibC.O_EXCL | LibC.O_CLOEXEC | LibC.O_NOCTTY | LibC.O_NOFOLLOW;
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        for (int sleepMs = 1; ; sleepMs = Math.Min(sleepMs * 2, 50))
+        {
+            SafeFd fd = LibC.open(path, flags, 0);
+            if (!fd.IsInvalid)
+            {
+                lost = null;
+                return fd;
+            }
+            var error = new NativeException("open", path, Marshal.GetLastPInvokeError());
+            fd.SetHandleAsInvalid();
+            lost = error.Message;
+            if (error.Errno is LibC.EBUSY or LibC.ENXIO)
+                return null;
+            if (error.Errno != LibC.ENOENT)
+                throw error;
+            if (!System.IO.Directory.Exists($"{Sysfs.Root}/block/loop{number}"))
+                return null; // removed meanwhile
+            if (waited.ElapsedMilliseconds >= NodeWaitMs)
+                throw new HotplugFailure($"{path} did not appear within {NodeWaitMs / 1000} s of LOOP_CTL_ADD making loop{number}", error);
+            System.Threading.Thread.Sleep(sleepMs);
+        }
+    }
+
+    private const int NodeWaitMs = 2000;
 
     /// <summary>
     /// Takes the device's BSD lock, held until the udev marker exists (FromConfigured). systemd-udevd (v250 and
     /// later) requeues every event of a whole block device that someone holds LOCK_EX on and retries it every
     /// 200 ms (systemd.io/BLOCK_DEVICE_LOCKING; docs/protocol-facts.md §10), so the "change" uevent of
     /// LOOP_CONFIGURE is processed only once UdevMarker has marked the binding: no udev rule ever sees the
-    /// guest's data unmarked. A device already locked is in use (udev reading it, or a tool that owns it under
-    /// that convention): skipped like one with a user, never waited for.
+    /// guest's data unmarked. While udevd works on the new device's "add" event it holds a shared lock, for
+    /// milliseconds: waited for (1 ms, doubling to 50 ms, 2 s in all). A lock held longer is someone's claim.
     /// </summary>
     private static string? LockForUdev(SafeFd fd, string path)
     {
-        if (LibC.flock(fd, LibC.LOCK_EX | LibC.LOCK_NB) == 0)
-            return null;
-        int errno = Marshal.GetLastPInvokeError();
-        if (errno == LibC.EAGAIN)
-            return "locked (flock) by another process";
-        fd.Dispose();
-        throw new NativeException("flock(LOCK_EX)", path, errno);
-    }
-
-    private static string? UserOf(SafeFd fd, string path, LoopUsers users)
-    {
-        try
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        for (int sleepMs = 1; ; sleepMs = Math.Min(sleepMs * 2, 50))
         {
-            return users.UserOf(FileStatus.Of(fd, path).RDev);
-        }
-        catch
-        {
-            fd.Dispose();
-            throw;
+            if (LibC.flock(fd, LibC.LOCK_EX | LibC.LOCK_NB) == 0)
+                return null;
+            int errno = Marshal.GetLastPInvokeError();
+            if (errno != LibC.EAGAIN && errno != LibC.EINTR)
+            {
+                fd.Dispose();
+                throw new NativeException("flock(LOCK_EX)", path, errno);
+            }
+            if (waited.ElapsedMilliseconds >= LockWaitMs)
+                return $"{path} stayed locked (flock) by another process for {LockWaitMs / 1000} s";
+            System.Threading.Thread.Sleep(sleepMs);
         }
     }
 
-    private static LoopDevice FromConfigured(int number, string path, SafeFd fd, int attempts, bool added)
+    private const int LockWaitMs = 2000;
+
+    private static LoopDevice FromConfigured(int number, string path, SafeFd fd, int attempts)
     {
         try
         {
-            var loop = new LoopDevice(number, path, fd, created: true, attempts) { Added = added };
+            var loop = new LoopDevice(number, path, fd, created: true, attempts);
             UdevMarker.Mark($"loop{number}", loop.Diskseq);
             if (LibC.flock(fd, LibC.LOCK_UN) == -1)
             {
@@ -221,6 +207,7 @@ internal sealed class LoopDevice : IDisposable
             // Bound but unusable (no diskseq, no udev marker): undo it as Dispose would. The close releases
             // the lock; udev's retry comes 200 ms later and finds the device unbound.
             ClearAndClose(fd, path);
+            LoopPool.Release(number);
             throw;
         }
     }
@@ -315,18 +302,21 @@ internal sealed class LoopDevice : IDisposable
     }
 
     /// <summary>
-    /// Not relinquished and created by us: nobody else should hold the device, so tear it down now.
-    /// Order: LOOP_CLR_FD while we still hold the fd (on 6.x it only sets AUTOCLEAR, already set, and
-    /// rundown state so no new opener gets in; older kernels detach right here when we are the only
-    /// opener), then close, which is the last close and detaches through autoclear. A device we only
-    /// found (OpenExisting) is just closed.
+    /// Not relinquished and created by us: nobody else should hold the device, so tear it down now, and delete
+    /// the device we made (LoopPool). Order: LOOP_CLR_FD while we still hold the fd (on 6.x it only sets
+    /// AUTOCLEAR, already set, and rundown state so no new opener gets in; older kernels detach right here when
+    /// we are the only opener), then close, which is the last close and detaches through autoclear. A device
+    /// we only found (OpenExisting) is just closed.
     /// </summary>
     public void Dispose()
     {
         if (Fd.IsClosed)
             return;
         if (Created && !relinquished)
+        {
             ClearAndClose(Fd, Path);
+            LoopPool.Release(Number);
+        }
         else
             Fd.Dispose();
     }

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 using BlockDiskseq.Reporting;
 using BlockDiskseq.Sharing;
@@ -35,8 +36,18 @@ internal static class UdevMarker
         string marker = PathOf(runDir, name, diskseq);
         try
         {
-            Directory.CreateDirectory(dir);
-            File.WriteAllBytes(marker, []);
+            try
+            {
+                Directory.CreateDirectory(dir);
+                File.WriteAllBytes(marker, []);
+            }
+            catch (DirectoryNotFoundException)
+            {
+                // LoopPool.Reclaim of a remove deleted the empty directory of this index's earlier device between
+                // the two calls: make it again, once (that remove is done with it).
+                Directory.CreateDirectory(dir);
+                File.WriteAllBytes(marker, []);
+            }
             foreach (string old in Directory.EnumerateFiles(dir))
             {
                 if (old != marker)
@@ -46,6 +57,41 @@ internal static class UdevMarker
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new HotplugFailure($"cannot write the udev marker {marker}: {e.Message}", e);
+        }
+    }
+
+    /// <summary>The loop devices (loopN) that have a marker directory: every device we ever bound since boot, unless forgotten.</summary>
+    internal static IEnumerable<string> MarkedNames()
+    {
+        foreach (string dir in KernelFile.TryList($"{BackingLock.RunDir}/{Subdirectory}", directoriesOnly: true) ?? [])
+        {
+            string name = Path.GetFileName(dir);
+            if (LoopDevice.IsLoopName(name))
+                yield return name;
+        }
+    }
+
+    /// <summary>The marker files of one device now: read before the device is deleted, forgotten after (Forget).</summary>
+    internal static IReadOnlyList<string> MarkersOf(string name)
+        => KernelFile.TryList($"{BackingLock.RunDir}/{Subdirectory}/{name}") ?? [];
+
+    /// <summary>
+    /// Deletes markers read before the device was deleted, then its directory if nothing else is in it: a new
+    /// device at the same index may have been bound and marked since, and its marker must stay.
+    /// </summary>
+    internal static void Forget(string name, IReadOnlyList<string> markers)
+    {
+        try
+        {
+            foreach (string marker in markers)
+                File.Delete(marker); // no error if another remove deleted it first
+            Directory.Delete($"{BackingLock.RunDir}/{Subdirectory}/{name}");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Not empty (a new binding's marker), or gone already: both are fine. Anything else only leaves an
+            // empty file that names a binding which cannot exist again.
+            Log.Step($"udev markers of {name}: {ErrorText.Of(e)}, leaving them");
         }
     }
 }

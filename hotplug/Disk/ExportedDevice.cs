@@ -41,23 +41,23 @@ internal sealed class ExportedDevice : IDisposable
     /// <summary>"strict" or "legacy" for a device-mapper disk (the ABI DmControl probed), else null.</summary>
     public string? DmAbi => dm is null ? null : dm.Abi == DeviceMapper.DmAbi.Strict ? "strict" : "legacy";
 
-    internal static ExportedDevice Create(OpenedDisk disk, AccessMode mode, BackendPath be, LoopUsers loopUsers)
+    internal static ExportedDevice Create(OpenedDisk disk, AccessMode mode, BackendPath be)
     {
         if (disk.DeviceMapper is DmDiskSpec spec)
-            return CreateDeviceMapper(disk, spec, mode, be, loopUsers);
+            return CreateDeviceMapper(disk, spec, mode, be);
         OpenedTarget target = disk.Uses[0].Target;
         if (target.Kind == TargetKind.BlockDevice)
         {
             ulong diskseq = DiskSequence.Read(target.Fd, target.Path);
             return new ExportedDevice(target.Device, diskseq, target.Path, DiskseqRecord.Empty);
         }
-        LoopDevice created = LoopDevice.Attach(target, readOnly: mode == AccessMode.Read, loopUsers);
+        LoopDevice created = LoopDevice.Attach(target, readOnly: mode == AccessMode.Read);
         var layer = new CreatedLayer(LayerKind.Loop, created.Device, created.Diskseq);
         return new ExportedDevice(created.Device, created.Diskseq, created.Path, new DiskseqRecord([layer]), loop: created);
     }
 
     /// <summary>The stack of a device-mapper form; its record lists the loop devices under it, then the dm device.</summary>
-    private static ExportedDevice CreateDeviceMapper(OpenedDisk disk, DmDiskSpec spec, AccessMode mode, BackendPath be, LoopUsers loopUsers)
+    private static ExportedDevice CreateDeviceMapper(OpenedDisk disk, DmDiskSpec spec, AccessMode mode, BackendPath be)
     {
         DmControl dm = DmControl.Open();
         try
@@ -66,9 +66,9 @@ internal sealed class ExportedDevice : IDisposable
             bool readOnly = mode == AccessMode.Read;
             DmDisk stack = spec switch
             {
-                SnapshotSpec snapshot => DmDisk.Snapshot(dm, name, disk.Uses[0].Target, disk.Uses[1].Target, snapshot.ChunkSectors, readOnly, loopUsers: loopUsers),
-                ThrowawaySnapshotSpec throwaway => DmDisk.Throwaway(dm, name, disk.Uses[0].Target, throwaway, readOnly, ThrowawayCow.Directory, loopUsers: loopUsers),
-                SliceSpec slice => DmDisk.Slice(dm, name, disk.Uses[0].Target, slice, readOnly, loopUsers: loopUsers),
+                SnapshotSpec snapshot => DmDisk.Snapshot(dm, name, disk.Uses[0].Target, disk.Uses[1].Target, snapshot.ChunkSectors, readOnly),
+                ThrowawaySnapshotSpec throwaway => DmDisk.Throwaway(dm, name, disk.Uses[0].Target, throwaway, readOnly, ThrowawayCow.Directory),
+                SliceSpec slice => DmDisk.Slice(dm, name, disk.Uses[0].Target, slice, readOnly),
                 _ => throw new ArgumentOutOfRangeException(nameof(spec), "unknown device-mapper form"),
             };
             CreatedLayer[] layers = [.. stack.Loops.Select(l => new CreatedLayer(LayerKind.Loop, l.Device, l.Diskseq)),

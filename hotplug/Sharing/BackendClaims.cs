@@ -7,7 +7,7 @@ namespace BlockDiskseq.Sharing;
 
 /// <summary>
 /// Which other vbd backends of this domain use or name which device: the question of the sharing checks
-/// (SharingRules) and of LoopUsers, gathered once per add at the first question (an add of a new image with
+/// (SharingRules), gathered once per add at the first question (an add of a new image with
 /// no loop device to check asks none). The cost must not grow with the host in Xenstore requests
 /// (docs/design.md, "Who uses a device: sysfs first, Xenstore for the rest"):
 /// - every vbd backend that can carry a physical-device is on the xen-backend bus in sysfs: xenbus probes a
@@ -42,9 +42,6 @@ internal sealed class BackendClaims
         claims ??= Gather();
         return claims.TryGetValue(device, out List<Claim>? found) ? found : [];
     }
-
-    /// <summary>For LoopUsers: the first claim on the device, described; null if none.</summary>
-    internal string? Describe(DeviceNumber device) => Of(device) is [Claim first, ..] ? first.How : null;
 
     private Dictionary<DeviceNumber, List<Claim>> Gather()
     {

@@ -20,7 +20,7 @@ namespace BlockDiskseq.Sharing;
 /// </summary>
 internal static class SharingRules
 {
-    /// <param name="claims">Who else uses or names each device (read once per add, shared with LoopUsers).</param>
+    /// <param name="claims">Who else uses or names each device (read once per add).</param>
     /// <param name="scan">What every bound loop device is bound to (read once per add, under the locks, at the first use checked).</param>
     internal static void Check(Xenstore xs, BackendPath be, AccessMode mode, OpenedTarget target, BackendClaims claims,
                                Lazy<LoopBackings> scan)

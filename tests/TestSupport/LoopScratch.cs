@@ -70,20 +70,13 @@ internal sealed class LoopScratch : IDisposable
             }
             Assert.True(LoopsLeft.On(image).Count == 0, $"a loop device is still bound to {image}");
         }
-        RemoveAddedDevices();
+        DeleteCreatedDevices();
         Directory.Delete(Dir, recursive: true);
     }
 
-    // Attach makes a device (LOOP_CTL_ADD) when the pool has no free one; remove those so test runs do not grow it.
-    // LOOP_CTL_REMOVE refuses (EBUSY) a device anybody has open or bound, so another user's is never hit.
-    private void RemoveAddedDevices()
-    {
-        using SafeFd control = NativeException.Check(
-            LibC.open(LoopDevice.ControlPath, LibC.O_RDWR | LibC.O_CLOEXEC, 0), "open", LoopDevice.ControlPath);
-        foreach (IDisposable item in owned)
-        {
-            if (item is LoopDevice { Created: true, Added: true } loop)
-                _ = LibC.ioctl(control, LibC.LOOP_CTL_REMOVE, loop.Number); // EBUSY: someone took it meanwhile, ignoring
-        }
-    }
+    // Attach makes a new device for every binding, and a relinquished one (or one under a dm table) stays when
+    // its last holder closes it; remove deletes those in production. This test process marks what it binds in a
+    // run directory of its own (TestRunDirectory), so every marked device that is free now is one a test made.
+    // LOOP_CTL_REMOVE refuses (EBUSY) a device anybody has open or bound: another test's is never hit.
+    private static void DeleteCreatedDevices() => LoopPool.Reclaim(int.MaxValue);
 }

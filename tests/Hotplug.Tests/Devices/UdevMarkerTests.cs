@@ -29,8 +29,9 @@ public class UdevMarkerTests
         Assert.Equal(0, LibC.flock(other, LibC.LOCK_EX | LibC.LOCK_NB));
     }
 
+    /// <summary>Attach makes its own device: one that exists free, even locked by someone, is never bound.</summary>
     [RootFact]
-    public void AttachSkipsAFreeDeviceSomeoneHoldsLocked()
+    public void AttachLeavesAFreeDeviceSomeoneHoldsLocked()
     {
         using var scratch = new LoopScratch();
         string image = scratch.CreateImage();
@@ -42,7 +43,6 @@ public class UdevMarkerTests
         LoopDevice loop = scratch.Attach(image);
 
         Assert.NotEqual(free, loop.Number);
-        Assert.True(loop.Attempts >= 2, $"attempts {loop.Attempts}");
         Assert.Null(LoopScratch.SysBlock(free, "loop/backing_file"));
     }
 

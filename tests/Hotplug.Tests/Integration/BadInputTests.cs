@@ -162,7 +162,7 @@ public sealed class BadInputTests : IDisposable
         HotplugResult add = HotplugHarness.Finish(process);
 
         Assert.True(add.ExitCode == 1, add.ToString());
-        Assert.StartsWith("ioctl(LOOP_CTL_GET_FREE) on /dev/loop-control: Inappropriate ioctl for device (ENOTTY)", be["hotplug-error"]);
+        Assert.StartsWith("ioctl(LOOP_CTL_ADD) on /dev/loop-control: Inappropriate ioctl for device (ENOTTY)", be["hotplug-error"]);
         Assert.Equal("error", be["hotplug-status"]);
         Assert.Equal(0, HotplugHarness.LoopsLeft(image));
     }

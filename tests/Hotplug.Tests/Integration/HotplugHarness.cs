@@ -5,6 +5,7 @@ using System.IO;
 using System.Linq;
 using System.Threading;
 using BlockDiskseq.Devices;
+using BlockDiskseq.Native;
 using BlockDiskseq.Sharing;
 using BlockDiskseq.TestSupport;
 using TestXenstored;
@@ -194,7 +195,27 @@ internal sealed class HotplugHarness : IDisposable
         {
             foreach (TestImage image in images)
                 DetachLeftovers(image);
+            DeleteMadeDevices();
             host.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Every loop device the binary made in this test (it marks each one under its run directory, UdevMarker)
+    /// and no remove deleted: a test that ends without remove leaves it free. LOOP_CTL_REMOVE refuses (EBUSY)
+    /// one that is bound or open, so a device someone else took meanwhile is never hit.
+    /// </summary>
+    private void DeleteMadeDevices()
+    {
+        string markers = Path.Combine(RunDir, "udev");
+        if (!Directory.Exists(markers))
+            return;
+        using SafeFd control = NativeException.Check(
+            LibC.open(LoopDevice.ControlPath, LibC.O_RDWR | LibC.O_CLOEXEC, 0), "open", LoopDevice.ControlPath);
+        foreach (string dir in Directory.EnumerateDirectories(markers, "loop*"))
+        {
+            if (int.TryParse(Path.GetFileName(dir)["loop".Length..], out int number))
+                _ = LibC.ioctl(control, LibC.LOOP_CTL_REMOVE, number);
         }
     }
 

@@ -46,7 +46,10 @@ public sealed class UnboundLoopTests : IDisposable
 
     public enum User { Process, Backend, BlkbackSysfs }
 
-    /// <summary>A free loop device someone holds anyway is skipped, and the add still succeeds on the next one.</summary>
+    /// <summary>
+    /// A free loop device someone holds anyway is never bound: add makes a device of its own (LOOP_CTL_ADD), which
+    /// nobody can have opened before, and never scans who holds the existing ones (issue 23).
+    /// </summary>
     [IntegrationTheory]
     [InlineData(User.Process)]
     [InlineData(User.Backend)]
@@ -73,7 +76,6 @@ public sealed class UnboundLoopTests : IDisposable
 
         Assert.True(add.ExitCode == 0, add.ToString());
         Assert.NotEqual(free.ToString(), be["physical-device"]);
-        Assert.Contains($"/dev/loop{number} is free but ", add.Stderr);
         if (opened is not null)
             Assert.Equal("", TestNative.ReadStart(opened, Secret.Length));
         be.Blkback!.Shutdown();
