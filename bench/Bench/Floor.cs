@@ -10,13 +10,13 @@ namespace BlockDiskseq.Bench;
 /// <summary>
 /// The floor of one add: the work no implementation can skip, done here inside an already running process
 /// with the same library calls the program makes: connect to Xenstore, read params/mode/state, open the
-/// image, attach a loop device (LOOP_CTL_GET_FREE, open, LOOP_CONFIGURE, BLKGETDISKSEQ), one transaction
+/// image, attach a loop device (LOOP_CTL_ADD, open, LOOP_CONFIGURE, BLKGETDISKSEQ), one transaction
 /// writing diskseq and physical-device, and wait for blkback's "opened". Add an exec of /bin/true for the
 /// process the toolstack must start, and that is the floor the report compares against.
 /// The floor of one remove, the same way: after a real add (block-diskseq's own, untimed) and blkback's
 /// close, connect to Xenstore, read the record, delete physical-device, diskseq and the record, and look at
-/// the recorded loop device: open it, and detach it only if it is still bound with the recorded diskseq
-/// (after blkback's close, autoclear has usually detached it already).
+/// the recorded loop device: open it, detach it only if it is still bound with the recorded diskseq
+/// (after blkback's close, autoclear has usually detached it already), and delete it (LoopPool).
 /// </summary>
 internal static class Floor
 {
@@ -28,8 +28,9 @@ internal static class Floor
         for (int i = 0; i < runs; i++)
         {
             using Disk disk = world.Disk(domid: 20, imageIndex: 0);
-            times.Add(MinimalAdd(disk.Backend.Relative));
+            times.Add(MinimalAdd(disk.Backend.Relative, out int made));
             disk.Blkback.Shutdown();
+            LoopPool.Release(made); // untimed: the floor of a remove pays it
             Leaks.AssertNoLoopOn(world.Image(0));
         }
         return new Sample("floor add (in-process)", times);
@@ -63,15 +64,19 @@ internal static class Floor
         xs.Delete(backend.Node(BackendNodes.PhysicalDevice));
         xs.Delete(backend.Node(BackendNodes.Diskseq));
         xs.Delete(recordNode);
+        int? number = null;
         using (LoopDevice? loop = LoopDevice.OpenExisting(layer.Device))
         {
             if (loop is not null && loop.IsBound && loop.Diskseq == layer.Diskseq)
                 loop.Detach();
+            number = loop?.Number;
         }
+        if (number is int made)
+            LoopPool.Release(made);
         return Stopwatch.GetElapsedTime(started).TotalMilliseconds;
     }
 
-    private static double MinimalAdd(string backend)
+    private static double MinimalAdd(string backend, out int made)
     {
         long started = Stopwatch.GetTimestamp();
         using Xenstore xs = Xenstore.Open();
@@ -91,6 +96,7 @@ internal static class Floor
             if (xs.WaitForWatchEvent(TimeSpan.FromSeconds(5)) is null)
                 throw new TimeoutException("the emulated blkback never wrote opened=1");
         loop.Relinquish();
+        made = loop.Number;
         return Stopwatch.GetElapsedTime(started).TotalMilliseconds;
     }
 }

@@ -58,7 +58,7 @@ internal static class Latency
         }
     }
 
-    private static double RunAll(World world, HotplugScript script, string verb, List<Disk> disks)
+    internal static double RunAll(World world, HotplugScript script, string verb, List<Disk> disks)
     {
         long started = Stopwatch.GetTimestamp();
         List<Process> processes = [.. disks.Select(d => script.Start(verb, d.Backend.Relative, world.Server.SocketPath))];

@@ -55,6 +55,12 @@ internal static class Program
                 Progress($"block-diskseq: {options.Runs} adds with no other backend and with {HostScale.Others} (alternating)");
                 report.Scale = HostScale.Measure(world, ours, crowded, ours with { ExtraEnvironment = EnvironmentOf(crowded) }, options.Runs);
             }
+            Progress($"block-diskseq: {options.Runs} adds with no extra open files and with {Bench.OpenFiles.ExtraFds:N0} (alternating)");
+            report.OpenFiles = Bench.OpenFiles.Measure(world, ours, options.Runs);
+            Progress($"block-diskseq: {PoolSize.Cycles:N0} add/remove cycles, {PoolSize.Burst} at once: the loop device pool");
+            report.Pool = PoolSize.Measure(world, ours);
+            Progress("cost model: loop device make/delete and the bound-device scan, in-process");
+            report.Model = CostModel.Measure(world);
             Progress("block-diskseq: the steps of one add and one remove");
             report.StepTimes = Trace.Measure(world, ours);
             Progress("floor: the unavoidable work of one add, in-process");

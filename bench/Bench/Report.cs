@@ -21,6 +21,9 @@ internal sealed class Report(Options options)
     public long BinarySize { get; set; }
     public Trace.Steps? StepTimes { get; set; }
     public (HostScale.Case None, HostScale.Case Many)? Scale { get; set; }
+    public OpenFiles.Case? OpenFiles { get; set; }
+    public PoolSize.Result? Pool { get; set; }
+    public CostModel.Result? Model { get; set; }
 
     /// <summary>Taken before anything runs: at the end it mostly shows the 64 parallel scripts just run.</summary>
     private readonly string loadBefore = File.ReadAllText("/proc/loadavg").Split(' ')[0];
@@ -44,6 +47,12 @@ internal sealed class Report(Options options)
         AppendParallel(md);
         if (Scale is { } scale)
             HostScale.Append(md, scale, options.Runs);
+        if (OpenFiles is { } openFiles)
+            Bench.OpenFiles.Append(md, openFiles, options.Runs);
+        if (Pool is { } pool)
+            PoolSize.Append(md, pool);
+        if (Model is { } model)
+            CostModel.Append(md, model, OpenFiles);
         AppendCosts(md);
         RequestBudget.Append(md);
         AppendFloor(md);
@@ -125,12 +134,13 @@ internal sealed class Report(Options options)
         md.AppendLine("## The floor of one add and one remove");
         md.AppendLine();
         md.AppendLine("What no implementation can skip: start a process (measured as `/bin/true`), connect to Xenstore, read");
-        md.AppendLine("`params`, `mode` and `state`, open the image, LOOP_CTL_GET_FREE + open + LOOP_CONFIGURE + BLKGETDISKSEQ,");
+        md.AppendLine("`params`, `mode` and `state`, open the image, LOOP_CTL_ADD + open + LOOP_CONFIGURE + BLKGETDISKSEQ (the");
+        md.AppendLine("program's own attach: a device nobody can have opened, so no check of who holds it is needed),");
         md.AppendLine("one transaction writing `diskseq` and `physical-device`, a watch on `opened` and blkback's answer.");
-        md.AppendLine("The attach includes the checks that the free device is nobody's (sysfs holders, blkback's sysfs, the");
-        md.AppendLine("/proc/PID/fd scan): a safe add cannot skip them. For a remove (after a real add and blkback's close):");
+        md.AppendLine("For a remove (after a real add and blkback's close):");
         md.AppendLine("connect, read our record, delete `physical-device`, `diskseq` and the record, open the recorded loop");
-        md.AppendLine("device and detach it only if it still carries the recorded diskseq (autoclear has usually detached it).");
+        md.AppendLine("device, detach it only if it still carries the recorded diskseq (autoclear has usually detached it),");
+        md.AppendLine("and delete the device (LOOP_CTL_REMOVE: an add that makes a device per binding must, or the pool grows).");
         md.AppendLine("The driver does exactly that in-process with the program's own classes (bench/Bench/Floor.cs).");
         md.AppendLine("The floor of a NativeAOT program adds the runtime's start (`--version`) instead of `/bin/true`.");
         md.AppendLine();
@@ -185,7 +195,8 @@ internal sealed class Report(Options options)
         md.AppendLine("  /proc/partitions names the bound ones in one read (~50 us; the check now takes ~0.1 ms).");
         md.AppendLine("- The version was read back through reflection: the binary lost 340 KB and 25 page faults per start.");
         md.AppendLine("- Every lost race for a free loop device made a new one (LOOP_CTL_ADD), so the pool grew by up to N-1");
-        md.AppendLine("  devices per burst of N parallel adds (1,035 here after a day); losers now take the next existing device.");
+        md.AppendLine("  devices per burst of N parallel adds (1,035 here after a day); losers then took the next existing device.");
+        md.AppendLine("  Since issue 23 every add makes its device and remove deletes it (\"The loop device pool\" above).");
         md.AppendLine("- The test server answered through a writer thread per connection and started two threads per");
         md.AppendLine("  connection; it now replies from the reading thread and reuses threads (connect+read+close 463 -> 59 us).");
         md.AppendLine("- ILC's dehydrated data was rehydrated at every start (the largest user-space item in a profile of an");
@@ -202,9 +213,10 @@ internal sealed class Report(Options options)
         md.AppendLine("  at load 10, 13.4-17.5 -> 10.8-13.7 ms at load 15-18. Same syscalls and the same answer. Not cut:");
         md.AppendLine("  the scan itself. It runs once per add (the result is kept for every further candidate), and it");
         md.AppendLine("  cannot stop at a first hit, since the common answer is \"nobody\", which needs the whole pass.");
-        md.AppendLine("  Skipping it for a device our own LOOP_CTL_ADD just made is not as safe: between the ADD and our");
-        md.AppendLine("  O_EXCL open anyone can open the new node (udev's probe of a new block device does), and no kernel");
-        md.AppendLine("  interface tells who else has a block device open without O_EXCL.");
+        md.AppendLine("  Issue 23 removed it: add binds only a device its own LOOP_CTL_ADD just made, which nobody can have");
+        md.AppendLine("  opened before. The objection recorded here then (udev opens every new block device) is met by the");
+        md.AppendLine("  BSD lock of issue 22: udevd holds a shared lock while its rules run, and add waits for its own");
+        md.AppendLine("  exclusive one before binding. The cost moved to remove, which deletes the device (\"Cost model\").");
         md.AppendLine("- An add's peak RSS grew with the loop devices bound on the host (4.4-4.9 MiB with ~13 bound, 6.4 MiB");
         md.AppendLine("  with 71): the sharing check read two sysfs files per bound device through File.ReadAllText (a");
         md.AppendLine("  FileStream, a StreamReader and their buffers each) and split the whole of mountinfo per device, and no");
