@@ -81,11 +81,28 @@ internal sealed class LoopDevice : IDisposable
         for (int attempt = 1; attempt <= MaxAttachAttempts; attempt++)
         {
             int number = ControlIoctl(control, LibC.LOOP_CTL_ADD, -1, "LOOP_CTL_ADD");
+            // Ours from now on: if we are killed before the bind, a later remove finds the device by this and
+            // deletes it (LoopPool.Reclaim). Only the microseconds until the mkdir are not covered.
+            UdevMarker.Reserve($"loop{number}");
             string path = $"/dev/loop{number}";
-            SafeFd? fd = TryConfigure(control, number, path, backing, readOnly, blockSize, out lost);
+            SafeFd? fd;
+            bool stillOurs;
+            try
+            {
+                fd = TryConfigure(number, path, backing, readOnly, blockSize, out lost, out stillOurs);
+            }
+            catch
+            {
+                LoopPool.Release(control, number);
+                throw;
+            }
             if (fd is not null)
                 return FromConfigured(number, path, fd, attempt);
             Log.Step($"loop attach attempt {attempt}: {lost}, making another device");
+            if (stillOurs)
+                LoopPool.Release(control, number); // if it stays (udev still has it), its mark lets a later remove delete it
+            else
+                UdevMarker.Forget($"loop{number}", []); // someone else's now, or gone: not one for us to delete
         }
         throw new HotplugFailure($"could not attach a loop device to {backing.Path} in {MaxAttachAttempts} attempts: {lost}");
     }
@@ -97,19 +114,21 @@ internal sealed class LoopDevice : IDisposable
     /// Opens and configures the device we just made; null (with why) when we lost it:
     /// open EBUSY, configure EBUSY: another attacher opened it O_EXCL or bound it first (it is theirs now);
     /// open or configure ENXIO, or no device in sysfs: someone's LOOP_CTL_REMOVE deleted it (LoopPool.Reclaim
-    ///   of another remove can, before we open it: the index may have been one of our earlier devices).
+    ///   of another remove can, before we open it);
+    /// locked for longer than LockForUdev waits: still ours (<paramref name="stillOurs"/>), unbound.
     /// </summary>
-    private static unsafe SafeFd? TryConfigure(SafeFd control, int number, string path, OpenedTarget backing, bool readOnly,
-                                               uint blockSize, out string? lost)
+    private static unsafe SafeFd? TryConfigure(int number, string path, OpenedTarget backing, bool readOnly,
+                                               uint blockSize, out string? lost, out bool stillOurs)
     {
+        stillOurs = false;
         SafeFd? fd = OpenNew(number, path, readOnly, out lost);
         if (fd is null)
             return null;
         if (LockForUdev(fd, path) is string locked)
         {
             fd.Dispose();
-            LoopPool.Release(control, number);
             lost = locked;
+            stillOurs = true;
             return null;
         }
         var config = new LibC.loop_config

@@ -60,6 +60,24 @@ internal static class UdevMarker
         }
     }
 
+    /// <summary>
+    /// The marker directory of a device add has just made, before it is opened or bound: LoopPool deletes a
+    /// marked device that is free, so one whose add was killed before the bind does not stay behind.
+    /// </summary>
+    internal static void Reserve(string name)
+    {
+        RunDirectory.Open(BackingLock.RunDir).Dispose();
+        string dir = $"{BackingLock.RunDir}/{Subdirectory}/{name}";
+        try
+        {
+            Directory.CreateDirectory(dir);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new HotplugFailure($"cannot make the udev marker directory {dir}: {ErrorText.Of(e)}", e);
+        }
+    }
+
     /// <summary>The loop devices (loopN) that have a marker directory: every device we ever bound since boot, unless forgotten.</summary>
     internal static IEnumerable<string> MarkedNames()
     {

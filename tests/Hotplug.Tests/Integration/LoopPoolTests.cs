@@ -83,6 +83,30 @@ public sealed class LoopPoolTests : IDisposable
         Assert.False(Exists(laterDevice));
     }
 
+    /// <summary>
+    /// An add killed after it made its device and before the bind leaves a free device with an empty marker
+    /// directory (UdevMarker.Reserve comes right after LOOP_CTL_ADD): the next remove deletes it.
+    /// </summary>
+    [IntegrationFact]
+    public void ADeviceOfAnAddKilledBeforeTheBindIsDeletedByTheNextRemove()
+    {
+        int number;
+        using (SafeFd control = NativeException.Check(LibC.open(LoopDevice.ControlPath, LibC.O_RDWR | LibC.O_CLOEXEC, 0), "open", LoopDevice.ControlPath))
+            number = NativeException.Check(LibC.ioctl(control, LibC.LOOP_CTL_ADD, -1), "ioctl(LOOP_CTL_ADD)", LoopDevice.ControlPath);
+        Directory.CreateDirectory(Path.Combine(world.RunDir, "udev", $"loop{number}"));
+        TestImage image = world.Image();
+        TestBackend be = world.Backend(194, 51712, image.Path);
+        world.Succeed(be, "add");
+        be.Blkback!.Shutdown();
+
+        HotplugResult remove = world.Run(be, "remove", "--verbose");
+
+        Assert.True(remove.ExitCode == 0, remove.ToString());
+        Assert.Contains($"deleted loop{number}, left free by an earlier teardown", remove.Stderr);
+        Assert.False(Directory.Exists($"/sys/block/loop{number}"));
+        Assert.False(Directory.Exists(Path.Combine(world.RunDir, "udev", $"loop{number}")));
+    }
+
     /// <summary>The pool after many cycles, one after the other and eight at once: no larger than before.</summary>
     [IntegrationTheory]
     [InlineData(false)]
