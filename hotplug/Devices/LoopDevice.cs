@@ -87,9 +87,10 @@ internal sealed class LoopDevice : IDisposable
             string path = $"/dev/loop{number}";
             SafeFd? fd;
             bool stillOurs;
+            ulong madeAs;
             try
             {
-                fd = TryConfigure(number, path, backing, readOnly, blockSize, out lost, out stillOurs);
+                fd = TryConfigure(number, path, backing, readOnly, blockSize, out lost, out stillOurs, out madeAs);
             }
             catch
             {
@@ -97,7 +98,7 @@ internal sealed class LoopDevice : IDisposable
                 throw;
             }
             if (fd is not null)
-                return FromConfigured(number, path, fd, attempt);
+                return FromConfigured(number, path, fd, attempt, madeAs);
             Log.Step($"loop attach attempt {attempt}: {lost}, making another device");
             if (stillOurs)
                 LoopPool.Release(control, number); // if it stays (udev still has it), its mark lets a later remove delete it
@@ -116,11 +117,13 @@ internal sealed class LoopDevice : IDisposable
     /// open or configure ENXIO, or no device in sysfs: someone's LOOP_CTL_REMOVE deleted it (LoopPool.Reclaim
     ///   of another remove can, before we open it);
     /// locked for longer than LockForUdev waits: still ours (<paramref name="stillOurs"/>), unbound.
+    /// <paramref name="madeAs"/> is the diskseq of the device before the bind, which its "add" uevent carries.
     /// </summary>
     private static unsafe SafeFd? TryConfigure(int number, string path, OpenedTarget backing, bool readOnly,
-                                               uint blockSize, out string? lost, out bool stillOurs)
+                                               uint blockSize, out string? lost, out bool stillOurs, out ulong madeAs)
     {
         stillOurs = false;
+        madeAs = 0;
         SafeFd? fd = OpenNew(number, path, readOnly, out lost);
         if (fd is null)
             return null;
@@ -130,6 +133,15 @@ internal sealed class LoopDevice : IDisposable
             lost = locked;
             stillOurs = true;
             return null;
+        }
+        try
+        {
+            madeAs = DiskSequence.Read(fd, path);
+        }
+        catch
+        {
+            fd.Dispose();
+            throw;
         }
         var config = new LibC.loop_config
         {
@@ -207,12 +219,12 @@ internal sealed class LoopDevice : IDisposable
 
     private const int LockWaitMs = 2000;
 
-    private static LoopDevice FromConfigured(int number, string path, SafeFd fd, int attempts)
+    private static LoopDevice FromConfigured(int number, string path, SafeFd fd, int attempts, ulong madeAs)
     {
         try
         {
             var loop = new LoopDevice(number, path, fd, created: true, attempts);
-            UdevMarker.Mark($"loop{number}", loop.Diskseq);
+            UdevMarker.Mark($"loop{number}", loop.Diskseq, madeAs);
             if (LibC.flock(fd, LibC.LOCK_UN) == -1)
             {
                 int errno = Marshal.GetLastPInvokeError();

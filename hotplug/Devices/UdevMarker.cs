@@ -24,40 +24,52 @@ internal static class UdevMarker
     internal static string PathOf(string runDir, string name, ulong diskseq)
         => $"{runDir}/{Subdirectory}/{name}/{diskseq}";
 
-    /// <summary>Writes the marker of <paramref name="name"/> (loopN) bound as <paramref name="diskseq"/>.</summary>
-    internal static void Mark(string name, ulong diskseq) => Mark(BackingLock.RunDir, name, diskseq);
+    /// <summary>
+    /// Writes the markers of <paramref name="name"/> (loopN) bound as <paramref name="diskseq"/>, and of the
+    /// diskseq it had when add made it (<paramref name="madeAs"/>): the "add" uevent of a new device carries that
+    /// one, and udevd may process it only after our bind (it requeues events while we hold the device's lock),
+    /// when loop/backing_file exists and 60-persistent-storage.rules would probe the guest's data.
+    /// </summary>
+    internal static void Mark(string name, ulong diskseq, ulong? madeAs = null) => Mark(BackingLock.RunDir, name, diskseq, madeAs);
 
-    internal static void Mark(string runDir, string name, ulong diskseq)
+    internal static void Mark(string runDir, string name, ulong diskseq, ulong? madeAs = null)
     {
         // RunDirectory checks that the run directory is root's alone, so nothing below it can be
         // another user's symlink: plain file APIs are safe under it.
         RunDirectory.Open(runDir).Dispose();
         string dir = $"{runDir}/{Subdirectory}/{name}";
-        string marker = PathOf(runDir, name, diskseq);
+        string[] markers = madeAs is ulong made && made != diskseq
+            ? [PathOf(runDir, name, diskseq), PathOf(runDir, name, made)]
+            : [PathOf(runDir, name, diskseq)];
         try
         {
             try
             {
-                Directory.CreateDirectory(dir);
-                File.WriteAllBytes(marker, []);
+                Write(dir, markers);
             }
             catch (DirectoryNotFoundException)
             {
                 // LoopPool.Reclaim of a remove deleted the empty directory of this index's earlier device between
                 // the two calls: make it again, once (that remove is done with it).
-                Directory.CreateDirectory(dir);
-                File.WriteAllBytes(marker, []);
+                Write(dir, markers);
             }
             foreach (string old in Directory.EnumerateFiles(dir))
             {
-                if (old != marker)
+                if (Array.IndexOf(markers, old) < 0)
                     File.Delete(old);
             }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new HotplugFailure($"cannot write the udev marker {marker}: {e.Message}", e);
+            throw new HotplugFailure($"cannot write the udev marker {markers[0]}: {ErrorText.Of(e)}", e);
         }
+    }
+
+    private static void Write(string dir, string[] markers)
+    {
+        Directory.CreateDirectory(dir);
+        foreach (string marker in markers)
+            File.WriteAllBytes(marker, []);
     }
 
     /// <summary>

@@ -24,6 +24,11 @@ public class UdevMarkerTests
         string marker = UdevMarker.PathOf(BackingLock.RunDir, $"loop{loop.Number}", loop.Diskseq);
         Assert.True(File.Exists(marker), $"{marker} does not exist");
         Assert.Equal(LoopScratch.SysBlock(loop.Number, "diskseq"), Path.GetFileName(marker));
+        // The device is new: its "add" uevent carries the diskseq it had before the bind, and udevd may process
+        // that event after the bind (the lab's udev-hide scenario saw loop9 assembled into md9 without this).
+        ulong[] marked = [.. Directory.EnumerateFiles(Path.GetDirectoryName(marker)!).Select(f => ulong.Parse(Path.GetFileName(f))).Order()];
+        Assert.Equal(2, marked.Length);
+        Assert.True(marked[0] < loop.Diskseq, $"markers {string.Join(", ", marked)}, bound as {loop.Diskseq}");
         // udev (and anyone) may lock it again: the lock only covers the time until the marker exists.
         using SafeFd other = NativeException.Check(LibC.open(loop.Path, LibC.O_RDONLY | LibC.O_CLOEXEC, 0), "open", loop.Path);
         Assert.Equal(0, LibC.flock(other, LibC.LOCK_EX | LibC.LOCK_NB));
