@@ -9,8 +9,9 @@
 # With block-diskseq, udev must have probed none of the devices we created: each carries the rule's
 # BLOCK_DISKSEQ_HIDDEN=1 (the rule saw it), none an ID_FS_* property or a /dev/disk link, no guest PV in
 # /run/lvm/pvs_online (pvs run by hand still lists it: lvm reads every device itself, shown only), no
-# array in /proc/mdstat, no btrfs device registered, no /dev/disk/by-uuid link. On the seed kernel (strict
-# dm ABI) dm sends no change uevent for our dm devices (udevadm monitor), on the stock one it does (shown).
+# array in /proc/mdstat, no btrfs device registered, no /dev/disk/by-uuid link; the same again after
+# `udevadm trigger --action=change` of every one of them. On the seed kernel (strict dm ABI) dm sends no
+# change uevent for our dm devices (udevadm monitor), on the stock one it does (shown).
 # The guest reads each disk, writes sector 2 and reads it back past its cache (guest/init lab=rwhold); the
 # write is found after the guest is gone: in the image, in the snapshot's COW, in the sliced image.
 # With Xen's stock block script (images only: it has no dm forms) the same set-up shows what udev does
@@ -71,7 +72,7 @@ uevent_count() { grep -cE "^KERNEL\[[0-9.]+\] $2 +/devices/.*/block/$3 \(block\)
 
 scenario() {
     local guest=$LAB_NAME lvm=/data/$LAB_NAME-lvm.img md=/data/$LAB_NAME-md.img btrfs=/data/$LAB_NAME-btrfs.img
-    local cow=/data/$LAB_NAME.cow devices exposure domid btrfs_ready specs monitor uevents dm dm_names= lvm_sum md_sum
+    local cow=/data/$LAB_NAME.cow devices domid specs monitor uevents dm dm_names= lvm_sum md_sum
     local disk sectors=$((BTRFS_FS_MB * 2048))
     make_guest_images "$lvm" "$md" "$btrfs" || { fail "could not make the guest images"; return; }
     set_marker "$lvm" lvm-$RANDOM; set_marker "$md" md-$RANDOM; set_marker "$btrfs" btrfs-$RANDOM
@@ -109,33 +110,18 @@ scenario() {
     devices+=" $(for f in "$lvm" "$md" "$btrfs" "$cow"; do for l in $(loops_of "$f"); do echo /dev/$l; done; done)"
     devices+=" $(loop_devices | awk '$2 ~ /^\/var\/tmp\// { print "/dev/" $1 }')"
     say "devices: $(echo $devices)${dm_names:+ (dm: $(echo $dm_names))}"
-    exposure=$(udev_exposure $devices)
-    say "udev: $(echo ${exposure:-nothing})"
-    say "pvs_online: $(ls /run/lvm/pvs_online 2>/dev/null | tr '\n' ' ')"
-    say "mdstat: $(grep ^md /proc/mdstat | tr '\n' ';')"
-    # 64-btrfs.rules' builtin ("btrfs ready": BTRFS_IOC_DEVICES_READY registers the member with the kernel) sets ID_BTRFS_READY.
-    btrfs_ready=$(for d in $devices; do udevadm info --query=property --name="$d" 2>/dev/null | grep '^ID_BTRFS_READY='; done | wc -l)
-    say "btrfs members udev registered: $btrfs_ready"
-    # Not udev: lvm run by hand reads every block device (Debian 12's lvm.conf: no devices file). Shown only.
-    say "pvs run by hand (not udev-driven): $(lvm pvs --noheadings 2>&1 | tr '\n' ';')"
-    say "by-uuid: $(ls /dev/disk/by-uuid 2>/dev/null | tr '\n' ' ')"
+    report_and_check "after attach"
     for dm in $dm_names; do
         say "uevents of $dm: add $(uevent_count "$uevents" add "$dm"), change $(uevent_count "$uevents" change "$dm")"
-    done
-    if [ "$LAB_SCRIPT" = block-diskseq ]; then
-        check "the rule marked every device we created (BLOCK_DISKSEQ_HIDDEN=1)" eval '[ -z "$(not_marked $devices)" ] || { say "not marked: $(echo $(not_marked $devices))"; false; }'
-        check "udev recorded no ID_FS_* and no /dev/disk link for any device we created" [ -z "$exposure" ]
-        check "no guest PV is online in dom0" eval '[ -z "$(ls /run/lvm/pvs_online 2>/dev/null)" ]'
-        check "no guest VG activated in dom0" eval '! dm_devices | grep -q guestvg'
-        check "no md array assembled from a guest's disk" eval '! grep -q "^md" /proc/mdstat'
-        check "no btrfs member registered by udev" [ "$btrfs_ready" -eq 0 ]
-        check "no /dev/disk/by-uuid link" eval '[ -z "$(ls /dev/disk/by-uuid 2>/dev/null)" ]'
-        if [ -n "$dm_names" ] && seed_kernel; then
-            for dm in $dm_names; do
-                check "strict dm ABI: no change uevent of $dm" [ "$(uevent_count "$uevents" change "$dm")" -eq 0 ]
-            done
+        if [ "$LAB_SCRIPT" = block-diskseq ] && seed_kernel; then
+            check "strict dm ABI: no change uevent of $dm" [ "$(uevent_count "$uevents" change "$dm")" -eq 0 ]
         fi
-    fi
+    done
+    # What an admin's or a coldplug's `udevadm trigger` does: a change event without dm's cookie (and on
+    # the seed kernel the first change our dm devices see). The rule alone must hold.
+    udevadm trigger --action=change $devices
+    udevadm settle
+    report_and_check "after udevadm trigger --action=change"
     xl destroy "$guest"
     wait_gone "$guest"
     case $LAB_UDEV_FORMS in
@@ -151,6 +137,31 @@ scenario() {
     mdadm --stop --scan 2>/dev/null; lvm vgchange -q -an guestvg 2>/dev/null
     stop_udevd
     rm -f "$lvm" "$md" "$btrfs" "$cow"
+}
+
+# report_and_check WHEN: what udev, lvm2, mdadm and btrfs made of $devices (the caller's), shown; with
+# block-diskseq also judged.
+report_and_check() {
+    local when=$1 exposure btrfs_ready
+    exposure=$(udev_exposure $devices)
+    say "$when: udev: $(echo ${exposure:-nothing})"
+    say "$when: pvs_online: $(ls /run/lvm/pvs_online 2>/dev/null | tr '\n' ' ')"
+    say "$when: mdstat: $(grep ^md /proc/mdstat | tr '\n' ';')"
+    # 64-btrfs.rules' builtin ("btrfs ready": BTRFS_IOC_DEVICES_READY registers the member with the kernel) sets ID_BTRFS_READY.
+    btrfs_ready=$(for d in $devices; do udevadm info --query=property --name="$d" 2>/dev/null | grep '^ID_BTRFS_READY='; done | wc -l)
+    say "$when: btrfs members udev registered: $btrfs_ready"
+    # Not udev: lvm run by hand reads every block device (Debian 12's lvm.conf: no devices file). Shown only.
+    say "$when: pvs run by hand (not udev-driven): $(lvm pvs --noheadings 2>&1 | tr '\n' ';')"
+    say "$when: by-uuid: $(ls /dev/disk/by-uuid 2>/dev/null | tr '\n' ' ')"
+    [ "$LAB_SCRIPT" = block-diskseq ] || return 0
+    check "$when: the rule marked every device we created (BLOCK_DISKSEQ_HIDDEN=1)" \
+        eval '[ -z "$(not_marked $devices)" ] || { say "not marked: $(echo $(not_marked $devices))"; false; }'
+    check "$when: udev recorded no ID_FS_* and no /dev/disk link for any device we created" [ -z "$exposure" ]
+    check "$when: no guest PV is online in dom0" eval '[ -z "$(ls /run/lvm/pvs_online 2>/dev/null)" ]'
+    check "$when: no guest VG activated in dom0" eval '! dm_devices | grep -q guestvg'
+    check "$when: no md array assembled from a guest's disk" eval '! grep -q "^md" /proc/mdstat'
+    check "$when: no btrfs member registered by udev" [ "$btrfs_ready" -eq 0 ]
+    check "$when: no /dev/disk/by-uuid link" eval '[ -z "$(ls /dev/disk/by-uuid 2>/dev/null)" ]'
 }
 
 # The line the guest wrote to sector 2 of PATH, without the padding.
