@@ -164,8 +164,16 @@ make_image() {
     set_marker "$1" "$3"
 }
 
-set_marker() {
-    printf 'lab-marker:%s\n' "$2" | dd of="$1" bs=512 conv=notrunc,sync status=none
+set_marker() { put_marker "$1" 0 "$2"; }
+
+# put_marker PATH SECTOR TEXT: "lab-marker:TEXT" at the start of that sector.
+put_marker() { printf 'lab-marker:%s\n' "$3" | dd of="$1" bs=512 seek="$2" conv=notrunc,sync status=none; }
+
+# write_mbr IMAGE: a DOS partition table with one Linux partition, sectors 2048-18431 (8 MiB).
+write_mbr() {
+    printf '\x00\x00\x00\x00\x83\x00\x00\x00\x00\x08\x00\x00\x00\x40\x00\x00' |
+        dd of="$1" bs=1 seek=446 conv=notrunc status=none
+    printf '\x55\xaa' | dd of="$1" bs=1 seek=510 conv=notrunc status=none
 }
 
 # The marker in PATH's first sector.

@@ -23,8 +23,8 @@ dm_table() { DM_DISABLE_UDEV=1 dmsetup table "$1" 2>/dev/null; }
 # The loop device (loopN) attached to FILE, exactly one expected.
 loop_dev_of() { loops_of "$1" | head -n 1; }
 
-# MAJ:MIN (decimal) of /dev/NAME.
-dev_of() { cat "/sys/block/$1/dev" 2>/dev/null; }
+# MAJ:MIN (decimal) of /dev/NAME; a partition too (/sys/block lists only whole disks).
+dev_of() { cat "/sys/class/block/$1/dev" 2>/dev/null; }
 
 # Whether FILE (anywhere in it) contains TEXT: a COW file stores the guest's chunks at some offset.
 file_contains() { grep -aq -- "$2" "$1"; }

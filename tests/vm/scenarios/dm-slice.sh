@@ -7,8 +7,6 @@
 OFFSET=2048
 SECTORS=4096
 
-# put_marker IMAGE SECTOR TEXT
-put_marker() { printf 'lab-marker:%s\n' "$3" | dd of="$1" bs=512 seek="$2" conv=notrunc,sync status=none; }
 marker_at() { dd if="$1" bs=512 skip="$2" count=1 status=none | head -n 1 | sed -n 's/^lab-marker://p'; }
 data_at() { dd if="$1" bs=512 skip="$2" count=1 status=none | tr -d '\0' | head -n 1; }
 

@@ -34,10 +34,3 @@ refused_on_whole_disk() {
     check "the refused guest is gone" within 5 domain_gone "$guest"
     check "dom0's filesystem is still mounted and intact" [ "$(cat "$mnt/dom0-file")" = "dom0's file" ]
 }
-
-# write_mbr IMAGE: a DOS partition table with one Linux partition, sectors 2048-18431 (8 MiB).
-write_mbr() {
-    printf '\x00\x00\x00\x00\x83\x00\x00\x00\x00\x08\x00\x00\x00\x40\x00\x00' |
-        dd of="$1" bs=1 seek=446 conv=notrunc status=none
-    printf '\x55\xaa' | dd of="$1" bs=1 seek=510 conv=notrunc status=none
-}
