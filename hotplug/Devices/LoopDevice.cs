@@ -81,15 +81,15 @@ internal sealed class LoopDevice : IDisposable
         for (int attempt = 1; attempt <= MaxAttachAttempts; attempt++)
         {
             int number = ControlIoctl(control, LibC.LOOP_CTL_ADD, -1, "LOOP_CTL_ADD");
-            // Ours from now on: if we are killed before the bind, a later remove finds the device by this and
-            // deletes it (LoopPool.Reclaim). Only the microseconds until the mkdir are not covered.
-            UdevMarker.Reserve($"loop{number}");
             string path = $"/dev/loop{number}";
             SafeFd? fd;
             bool stillOurs;
             ulong madeAs;
             try
             {
+                // Ours from now on: if we are killed before the bind, a later remove finds the device by this and
+                // deletes it (LoopPool.Reclaim). Only the microseconds until the mkdir are not covered.
+                UdevMarker.Reserve($"loop{number}");
                 fd = TryConfigure(number, path, backing, readOnly, blockSize, out lost, out stillOurs, out madeAs);
             }
             catch

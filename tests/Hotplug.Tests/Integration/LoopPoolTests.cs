@@ -48,6 +48,23 @@ public sealed class LoopPoolTests : IDisposable
         Assert.True(LoopDeviceCount() <= before, $"{LoopDeviceCount()} loop devices after the failed add, {before} before");
     }
 
+    /// <summary>The marker directory cannot be made (a file is in its way): the add fails and deletes the device it made.</summary>
+    [IntegrationFact]
+    public void AnAddThatCannotMarkItsDeviceDeletesIt()
+    {
+        TestImage image = world.Image();
+        TestBackend be = world.Backend(195, 51712, image.Path);
+        Directory.CreateDirectory(world.RunDir);
+        File.WriteAllText(Path.Combine(world.RunDir, "udev"), "in the way\n");
+        int before = LoopDeviceCount();
+
+        HotplugResult add = world.Run(be, "add");
+
+        Assert.True(add.ExitCode == 1, add.ToString());
+        Assert.StartsWith("cannot make the udev marker directory", be["hotplug-error"]);
+        Assert.True(LoopDeviceCount() <= before, $"{LoopDeviceCount()} loop devices after the failed add, {before} before");
+    }
+
     /// <summary>
     /// A device someone still holds when remove runs stays (LOOP_CTL_REMOVE refuses it), and a later remove
     /// deletes it once it is free.
