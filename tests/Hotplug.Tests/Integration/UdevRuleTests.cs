@@ -19,7 +19,8 @@ public sealed class UdevFactAttribute : FactAttribute
 }
 
 /// <summary>
-/// The shipped rule (udev/11-block-diskseq.rules) with Debian's own rules, run by Debian's udevadm on the
+/// The shipped rule (udev/11-block-diskseq.rules; a copy installed on the host is hidden, found when ./run-tests
+/// followed ./demo, as the README has them) with Debian's own rules, run by Debian's udevadm on the
 /// loop device the published binary bound. `udevadm test` runs every rule file as udevd would (builtins such as
 /// blkid included) and writes the udev database and /dev links, so it runs in a private mount namespace with
 /// its own /run, /dev and /etc/udev/rules.d: nothing of the host's changes. The add's run directory is mounted
@@ -92,6 +93,10 @@ public sealed class UdevRuleTests : IDisposable
                 set -e
                 rule=$1 rundir=$2 dev=$3 tmp=$4
                 mount --make-rprivate /
+                # A copy installed on this host (./demo runs install.sh) would be read as a stock rule: hide it.
+                for installed in /usr/lib/udev/rules.d /usr/local/lib/udev/rules.d; do
+                    if [ -e "$installed/11-block-diskseq.rules" ]; then mount --bind /dev/null "$installed/11-block-diskseq.rules"; fi
+                done
                 mkdir "$tmp/run"
                 mount --bind "$rundir" "$tmp/run"
                 cp -a "/dev/$dev" /dev/null "$tmp/"
