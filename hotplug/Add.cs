@@ -139,11 +139,6 @@ internal static class Add
         AccessMode mode = request.Mode;
         using BackingLocks locks = BackingLocks.Acquire(disk, deadline);
         Log.Step("locked the backing objects");
-        // Another add of this backend may have committed while we waited: it holds its loop device O_EXCL until
-        // blkback opens it, which the exclusive-claim probe would report as dom0's (CI, reliability race "two
-        // adds of one backend"). Under the locks its commit is visible: answer as for a backend already added.
-        if (xs.TryRead(be.Node(BackendNodes.PhysicalDevice)) is string written)
-            throw AddedMeanwhile.PhysicalDevice(be, written);
         var loops = new Lazy<LoopBackings>(LoopBackings.Scan); // a snapshot's two uses share one scan
         foreach (OpenedUse use in disk.Uses)
             SharingRules.Check(xs, be, mode == AccessMode.WriteUnchecked ? mode : use.Mode, use.Target, claims, loops); // w! skips all, as Xen's "!"

@@ -43,8 +43,14 @@ internal sealed class BackendClaims
         return claims.TryGetValue(device, out List<Claim>? found) ? found : [];
     }
 
+    /// <exception cref="AddedMeanwhile">Another add of this very backend committed while we waited for the locks.</exception>
     private Dictionary<DeviceNumber, List<Claim>> Gather()
     {
+        // Asked under the locks, so a commit of another add of our own backend is visible: that add holds its loop
+        // device O_EXCL until blkback opens it, and its device would pass for another user's (CI, reliability race
+        // "two adds of one backend"). One request, made only when there is something to check.
+        if (xs.TryRead(be.Node(BackendNodes.PhysicalDevice)) is string written)
+            throw AddedMeanwhile.PhysicalDevice(be, written);
         var found = new Dictionary<DeviceNumber, List<Claim>>();
         if (XenBackendDevices.TryScan(sysfsRoot) is not List<XenBackendDevices.Vbd> vbds)
         {
