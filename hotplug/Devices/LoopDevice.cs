@@ -1,5 +1,6 @@
 using System;
 using System.Runtime.InteropServices;
+using BlockDiskseq.Cli;
 using BlockDiskseq.Native;
 using BlockDiskseq.Reporting;
 
@@ -159,13 +160,13 @@ internal sealed class LoopDevice : IDisposable
 
     /// <summary>
     /// devtmpfs creates the node before LOOP_CTL_ADD returns; a /dev that udev alone populates lags it, so a
-    /// missing node is waited for (1 ms, doubling to 50 ms, 2 s in all) while the device exists in sysfs.
+    /// missing node is waited for (PollBackoff, 2 s in all) while the device exists in sysfs.
     /// </summary>
     private static SafeFd? OpenNew(int number, string path, bool readOnly, out string? lost)
     {
         int flags = (readOnly ? LibC.O_RDONLY : LibC.O_RDWR) | LibC.O_EXCL | LibC.O_CLOEXEC | LibC.O_NOCTTY | LibC.O_NOFOLLOW;
-        var waited = System.Diagnostics.Stopwatch.StartNew();
-        for (int sleepMs = 1; ; sleepMs = Math.Min(sleepMs * 2, 50))
+        var backoff = new PollBackoff(NodeWait);
+        while (true)
         {
             SafeFd fd = LibC.open(path, flags, 0);
             if (!fd.IsInvalid)
@@ -182,13 +183,12 @@ internal sealed class LoopDevice : IDisposable
                 throw error;
             if (!System.IO.Directory.Exists($"{Sysfs.Root}/block/loop{number}"))
                 return null; // removed meanwhile
-            if (waited.ElapsedMilliseconds >= NodeWaitMs)
-                throw new HotplugFailure($"{path} did not appear within {NodeWaitMs / 1000} s of LOOP_CTL_ADD making loop{number}", error);
-            System.Threading.Thread.Sleep(sleepMs);
+            if (!backoff.Wait())
+                throw new HotplugFailure($"{path} did not appear within {NodeWait.TotalSeconds} s of LOOP_CTL_ADD making loop{number}", error);
         }
     }
 
-    private const int NodeWaitMs = 2000;
+    private static readonly TimeSpan NodeWait = TimeSpan.FromSeconds(2);
 
     /// <summary>
     /// Takes the device's BSD lock, held until the udev marker exists (FromConfigured). systemd-udevd (v250 and
@@ -196,12 +196,12 @@ internal sealed class LoopDevice : IDisposable
     /// 200 ms (systemd.io/BLOCK_DEVICE_LOCKING; docs/protocol-facts.md §10), so the "change" uevent of
     /// LOOP_CONFIGURE is processed only once UdevMarker has marked the binding: no udev rule ever sees the
     /// guest's data unmarked. While udevd works on the new device's "add" event it holds a shared lock, for
-    /// milliseconds: waited for (1 ms, doubling to 50 ms, 2 s in all). A lock held longer is someone's claim.
+    /// milliseconds: waited for (PollBackoff, 2 s in all). A lock held longer is someone's claim.
     /// </summary>
     private static string? LockForUdev(SafeFd fd, string path)
     {
-        var waited = System.Diagnostics.Stopwatch.StartNew();
-        for (int sleepMs = 1; ; sleepMs = Math.Min(sleepMs * 2, 50))
+        var backoff = new PollBackoff(LockWait);
+        while (true)
         {
             if (LibC.flock(fd, LibC.LOCK_EX | LibC.LOCK_NB) == 0)
                 return null;
@@ -211,13 +211,12 @@ internal sealed class LoopDevice : IDisposable
                 fd.Dispose();
                 throw new NativeException("flock(LOCK_EX)", path, errno);
             }
-            if (waited.ElapsedMilliseconds >= LockWaitMs)
-                return $"{path} stayed locked (flock) by another process for {LockWaitMs / 1000} s";
-            System.Threading.Thread.Sleep(sleepMs);
+            if (!backoff.Wait())
+                return $"{path} stayed locked (flock) by another process for {LockWait.TotalSeconds} s";
         }
     }
 
-    private const int LockWaitMs = 2000;
+    private static readonly TimeSpan LockWait = TimeSpan.FromSeconds(2);
 
     private static LoopDevice FromConfigured(int number, string path, SafeFd fd, int attempts, ulong madeAs)
     {

@@ -1,7 +1,5 @@
 using System;
-using System.Diagnostics;
 using System.Runtime.InteropServices;
-using System.Threading;
 using BlockDiskseq.Cli;
 using BlockDiskseq.Devices;
 using BlockDiskseq.Native;
@@ -16,11 +14,9 @@ namespace BlockDiskseq.Sharing;
 /// </summary>
 internal sealed class BackingLock : IDisposable
 {
-    // flock has no timeout, so Acquire polls with LOCK_NB: 1 ms, doubling up to 50 ms between attempts.
-    // A holder keeps the lock for milliseconds (a scan and one transaction), so most waits end in a few
-    // polls; the caller's timeout bounds the total.
-    private static readonly TimeSpan FirstPollInterval = TimeSpan.FromMilliseconds(1);
-    private static readonly TimeSpan MaxPollInterval = TimeSpan.FromMilliseconds(50);
+    // flock has no timeout, so Acquire polls with LOCK_NB (PollBackoff). A holder keeps the lock for
+    // milliseconds (a scan and one transaction), so most waits end in a few polls; the caller's timeout
+    // bounds the total.
 
     public string Path { get; }
     private readonly SafeFd fd;
@@ -64,19 +60,15 @@ internal sealed class BackingLock : IDisposable
 
     private static void WaitForLock(SafeFd fd, string path, TimeSpan timeout)
     {
-        long start = Stopwatch.GetTimestamp();
-        TimeSpan interval = FirstPollInterval;
+        var backoff = new PollBackoff(timeout);
         while (LibC.flock(fd, LibC.LOCK_EX | LibC.LOCK_NB) == -1)
         {
             int errno = Marshal.GetLastPInvokeError();
             if (errno != LibC.EAGAIN && errno != LibC.EINTR)
                 throw new NativeException("flock(LOCK_EX)", path, errno);
-            TimeSpan left = timeout - Stopwatch.GetElapsedTime(start);
-            if (left <= TimeSpan.Zero)
+            if (!backoff.Wait())
                 throw new HotplugFailure(
                     $"timed out after {timeout.TotalSeconds:0.###} s waiting for {path}: another hotplug script is using the same backing object");
-            Thread.Sleep(interval < left ? interval : left);
-            interval = interval * 2 < MaxPollInterval ? interval * 2 : MaxPollInterval;
         }
     }
 
