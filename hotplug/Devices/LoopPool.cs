@@ -1,7 +1,7 @@
 using System.Collections.Generic;
 using System.IO;
 using System.Runtime.InteropServices;
-using System.Threading;
+using BlockDiskseq.Cli;
 using BlockDiskseq.Native;
 using BlockDiskseq.Reporting;
 
@@ -40,14 +40,15 @@ internal static class LoopPool
 
     /// <summary>
     /// The same with an open /dev/loop-control. An unbound device may still be open for a moment after our own
-    /// close: udev answers the "change" uevent of its detach by opening it. That is retried (1 ms, doubling,
+    /// close: udev answers the "change" uevent of its detach by opening it. That is retried (PollBackoff,
     /// 31 ms in all); a bound device is someone's again and is left at once.
     /// </summary>
     internal static bool Release(SafeFd control, int number)
     {
         string name = $"loop{number}";
         IReadOnlyList<string> markers = UdevMarker.MarkersOf(name);
-        for (int sleepMs = 1; ; sleepMs *= 2)
+        var backoff = new PollBackoff(UnboundOpenWait);
+        while (true)
         {
             int errno = TryDelete(control, number);
             if (errno is 0 or LibC.ENODEV)
@@ -56,14 +57,15 @@ internal static class LoopPool
                 Log.Step(errno == 0 ? $"deleted {name}" : $"{name} was already deleted");
                 return true;
             }
-            if (errno != LibC.EBUSY || IsBound(name) || sleepMs > 16)
+            if (errno != LibC.EBUSY || IsBound(name) || !backoff.Wait())
             {
                 Log.Step($"{name} stays: {LibC.StrError(errno)} ({LibC.ErrnoName(errno)}); a later remove deletes it once it is free");
                 return false;
             }
-            Thread.Sleep(sleepMs);
         }
     }
+
+    private static readonly System.TimeSpan UnboundOpenWait = System.TimeSpan.FromMilliseconds(31);
 
     /// <summary>
     /// Deletes up to <paramref name="max"/> devices we bound earlier that are free now and that nobody holds: those an
