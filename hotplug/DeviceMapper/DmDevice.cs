@@ -69,6 +69,12 @@ internal sealed class DmDevice : IDisposable
     private void Activate(IReadOnlyList<DmTarget> table, bool readOnly)
     {
         var self = DmLookup.ByUuid(Uuid);
+        // The first TABLE_LOAD adds the disk: its "add" uevent may be handled before dm/uuid exists, and the
+        // strict ABI sends no later change (docs/protocol-facts.md §10). DEV_CREATE gave the diskseq that
+        // uevent carries, so the rule can know the device by its marker. The legacy ABI tells it only after
+        // the disk exists; there dm's change uevent from the resume carries dm/uuid to the rule.
+        if (dm.Abi == DmAbi.Strict)
+            UdevMarker.Mark($"dm-{Device.Minor}", Diskseq);
         dm.LoadTable(self, table, readOnly, Diskseq);
         dm.Resume(self, Diskseq);
         node = openNode(Device) ?? throw new HotplugFailure($"{Name} ({Device}) vanished right after it was created");

@@ -15,6 +15,8 @@ namespace BlockDiskseq.Devices;
 /// Attach writes it while it holds the device's BSD lock, which udev waits for (docs/protocol-facts.md §10),
 /// so udev never runs its rules on the bound device before the marker exists. Without udev it is an unused
 /// file. Markers of earlier bindings of the same device are deleted here: at most one per loop device is left.
+/// A dm device created with the strict ABI gets one too (RUNDIR/udev/dm-N/DISKSEQ, DmDevice.Activate): its
+/// only uevent may come before its uuid is in sysfs.
 /// </summary>
 internal static class UdevMarker
 {

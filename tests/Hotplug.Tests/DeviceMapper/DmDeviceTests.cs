@@ -78,6 +78,30 @@ public class DmDeviceTests
         Assert.Empty(kernel.Rejections);
     }
 
+    /// <summary>
+    /// The disk of a dm device appears at its first TABLE_LOAD, whose "add" uevent can be handled before dm's
+    /// sysfs files (dm/uuid) exist (docs/protocol-facts.md §10); with the strict ABI no change uevent follows.
+    /// The rule then knows the device only by the marker, which must exist when the table is loaded.
+    /// Found in CI's lab: udev-hide-dm on the seed kernel, a snapshot's dm device without BLOCK_DISKSEQ_HIDDEN=1.
+    /// </summary>
+    [Fact]
+    public void AStrictDevicesUdevMarkerExistsBeforeItsDiskAppears()
+    {
+        var (kernel, dm, nodes) = Setup(strict: true);
+        bool? markedAtLoad = null;
+        kernel.FailNext = request =>
+        {
+            if (request == LibC.DM_TABLE_LOAD)
+            {
+                FakeDmKernel.Device d = Assert.Single(kernel.Devices);
+                markedAtLoad = System.IO.File.Exists(UdevMarker.PathOf(BlockDiskseq.Sharing.BackingLock.RunDir, $"dm-{d.Minor}", d.Diskseq));
+            }
+            return null;
+        };
+        using DmDevice device = DmDevice.Create(dm, Name, Table, readOnly: false, nodes.Open);
+        Assert.True(markedAtLoad, "the marker dm-N/DISKSEQ exists when TABLE_LOAD adds the disk");
+    }
+
     [Fact]
     public void ReadOnlyTablesAreLoadedReadOnly()
     {
