@@ -10,7 +10,8 @@
 # BLOCK_DISKSEQ_HIDDEN=1 (the rule saw it), none an ID_FS_* property or a /dev/disk link, no guest PV in
 # /run/lvm/pvs_online (pvs run by hand still lists it: lvm reads every device itself, shown only), no
 # array in /proc/mdstat, no btrfs device registered, no /dev/disk/by-uuid link; the same again after
-# `udevadm trigger --action=change` of every one of them. On the seed kernel (strict dm ABI) dm sends no
+# `udevadm trigger --action=change` of every one of them. On the seed kernel (strict dm ABI) each dm device has
+# its marker /run/block-diskseq/udev/dm-N/DISKSEQ (its add uevent may come before dm/uuid), and dm sends no
 # change uevent for our dm devices (udevadm monitor), on the stock one it does (shown).
 # The guest reads each disk, writes sector 2 and reads it back past its cache (guest/init lab=rwhold); the
 # write is found after the guest is gone: in the image, in the snapshot's COW, in the sliced image.
@@ -115,6 +116,9 @@ scenario() {
         say "uevents of $dm: add $(uevent_count "$uevents" add "$dm"), change $(uevent_count "$uevents" change "$dm")"
         if [ "$LAB_SCRIPT" = block-diskseq ] && seed_kernel; then
             check "strict dm ABI: no change uevent of $dm" [ "$(uevent_count "$uevents" change "$dm")" -eq 0 ]
+            # Its only uevent, the add, may be handled before dm/uuid is in sysfs: the rule knows it by this.
+            check "strict dm ABI: $dm has its udev marker (dm-N/DISKSEQ)" \
+                [ -e "/run/block-diskseq/udev/$dm/$(cat "/sys/block/$dm/diskseq")" ]
         fi
     done
     # What an admin's or a coldplug's `udevadm trigger` does: a change event without dm's cookie (and on
