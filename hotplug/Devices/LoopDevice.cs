@@ -61,8 +61,8 @@ internal sealed class LoopDevice : IDisposable
     /// Whoever holds a loop device when a file is bound to it reads and writes that file from then on, and
     /// blkback, dd or qemu open without O_EXCL, which no kernel interface reports. A free device that already
     /// existed may be held by anyone since it was made; so we never take one (docs/design.md, "Loop devices
-    /// nobody may be handed"). LOOP_CTL_ADD(-1) makes a new device at the lowest unused index
-    /// (drivers/block/loop.c, loop_add: idr_alloc from 0, Linux 6.1 and 6.18): nobody can have opened it
+    /// nobody may be handed"). NewLoopDevice makes a new one (LOOP_CTL_ADD of the lowest index without a device,
+    /// marked ours first): nobody can have opened it
     /// before, and what opens it between the ADD and our bind (microseconds) races the bind as an opener
     /// arriving after any check would. udev opens every new block device for its "add" event and holds a
     /// shared BSD lock meanwhile; LockForUdev waits for it, so udev is never inside its rules while we bind.
@@ -78,19 +78,18 @@ internal sealed class LoopDevice : IDisposable
             throw new ArgumentException($"{backing.Path} was opened read-only", nameof(backing));
         using SafeFd control = NativeException.Check(
             LibC.open(ControlPath, LibC.O_RDWR | LibC.O_CLOEXEC | LibC.O_NOCTTY, 0), "open", ControlPath);
+        string markers = UdevMarker.PrepareReserve();
         string? lost = null;
         for (int attempt = 1; attempt <= MaxAttachAttempts; attempt++)
         {
-            int number = ControlIoctl(control, LibC.LOOP_CTL_ADD, -1, "LOOP_CTL_ADD");
+            // Marked ours before it exists: if we are killed before the bind, a later remove deletes it (LoopPool.Reclaim).
+            int number = NewLoopDevice.Make(control, markers);
             string path = $"/dev/loop{number}";
             SafeFd? fd;
             bool stillOurs;
             ulong madeAs;
             try
             {
-                // Ours from now on: if we are killed before the bind, a later remove finds the device by this and
-                // deletes it (LoopPool.Reclaim). Only the microseconds until the mkdir are not covered.
-                UdevMarker.Reserve($"loop{number}");
                 fd = TryConfigure(number, path, backing, readOnly, blockSize, out lost, out stillOurs, out madeAs);
             }
             catch
@@ -108,9 +107,6 @@ internal sealed class LoopDevice : IDisposable
         }
         throw new HotplugFailure($"could not attach a loop device to {backing.Path} in {MaxAttachAttempts} attempts: {lost}");
     }
-
-    private static int ControlIoctl(SafeFd control, nuint request, nint arg, string name)
-        => NativeException.Check(LibC.ioctl(control, request, arg), $"ioctl({name})", ControlPath);
 
     /// <summary>
     /// Opens and configures the device we just made; null (with why) when we lost it:

@@ -81,7 +81,10 @@ internal static class LoopPool
             {
                 if (!Directory.Exists($"{Sysfs.Root}/block/{name}"))
                 {
-                    UdevMarker.Forget(name, UdevMarker.MarkersOf(name));
+                    // No device: an add killed before its LOOP_CTL_ADD, or one about to make it (left alone).
+                    IReadOnlyList<string> old = UdevMarker.MarkersOf(name);
+                    if (old.Count > 0 || !UdevMarker.MayBeReserving(name))
+                        UdevMarker.Forget(name, old);
                     continue;
                 }
                 if (IsBound(name))

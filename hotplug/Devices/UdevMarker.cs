@@ -1,6 +1,8 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
+using System.Runtime.InteropServices;
+using BlockDiskseq.Native;
 using BlockDiskseq.Reporting;
 using BlockDiskseq.Sharing;
 
@@ -74,23 +76,61 @@ internal static class UdevMarker
             File.WriteAllBytes(marker, []);
     }
 
+    private const uint DirectoryMode = 0x1ed; // 0755, as Directory.CreateDirectory makes them
+
     /// <summary>
-    /// The marker directory of a device add has just made, before it is opened or bound: LoopPool deletes a
-    /// marked device that is free, so one whose add was killed before the bind does not stay behind.
+    /// Everything TryReserve needs, done once per add: the run directory checked (RunDirectory) and RUNDIR/udev
+    /// made. TryReserve is then a single mkdir per index.
     /// </summary>
-    internal static void Reserve(string name)
+    internal static string PrepareReserve()
     {
         RunDirectory.Open(BackingLock.RunDir).Dispose();
-        string dir = $"{BackingLock.RunDir}/{Subdirectory}/{name}";
+        string parent = $"{BackingLock.RunDir}/{Subdirectory}";
         try
         {
-            Directory.CreateDirectory(dir);
+            Directory.CreateDirectory(parent);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new HotplugFailure($"cannot make the udev marker directory {dir}: {ErrorText.Of(e)}", e);
+            throw new HotplugFailure($"cannot make the udev marker directory {parent}: {ErrorText.Of(e)}", e);
         }
+        return parent;
     }
+
+    /// <summary>
+    /// The marker directory of loop device <paramref name="number"/>, made before add asks for that device
+    /// (NewLoopDevice): LoopPool deletes a marked device that is free, so one whose add was killed before the
+    /// bind, or inside LOOP_CTL_ADD, does not stay behind. False when the directory exists: another add is
+    /// making that device, or a leftover of one killed before its ADD (LoopPool.Reclaim forgets those).
+    /// </summary>
+    internal static bool TryReserve(string parent, int number)
+    {
+        string dir = $"{parent}/loop{number}";
+        if (LibC.mkdir(dir, DirectoryMode) == 0)
+            return true;
+        int errno = Marshal.GetLastPInvokeError();
+        return errno == LibC.EEXIST ? false
+            : throw new HotplugFailure($"cannot make the udev marker directory {dir}: {ErrorText.Describe(errno)}");
+    }
+
+    /// <summary>Removes a reservation whose device another program made first: that device is not ours.</summary>
+    internal static void Unreserve(string parent, int number)
+    {
+        string dir = $"{parent}/loop{number}";
+        if (LibC.rmdir(dir) == -1)
+            Log.Step($"cannot remove the udev marker directory {dir}: {ErrorText.Describe(Marshal.GetLastPInvokeError())}, leaving it");
+    }
+
+    /// <summary>
+    /// How old the empty marker directory of a device that does not exist must be before LoopPool.Reclaim forgets
+    /// it: a younger one may be an add between its mkdir and its LOOP_CTL_ADD (microseconds; 10 s leaves room
+    /// for a stalled machine). Forgetting it then would leave that add's device unmarked until its bind.
+    /// </summary>
+    internal static readonly TimeSpan ReservationAge = TimeSpan.FromSeconds(10);
+
+    /// <summary>True while the marker directory of <paramref name="name"/> may be a reservation in progress (ReservationAge).</summary>
+    internal static bool MayBeReserving(string name)
+        => DateTime.UtcNow - Directory.GetLastWriteTimeUtc($"{BackingLock.RunDir}/{Subdirectory}/{name}") < ReservationAge;
 
     /// <summary>The loop devices (loopN) that have a marker directory: every device we ever bound since boot, unless forgotten.</summary>
     internal static IEnumerable<string> MarkedNames()

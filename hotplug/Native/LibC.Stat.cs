@@ -83,4 +83,7 @@ internal static partial class LibC
 
     [LibraryImport(LibraryNames.LibC, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int mkdir(string pathname, uint mode);
+
+    [LibraryImport(LibraryNames.LibC, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int rmdir(string pathname);
 }

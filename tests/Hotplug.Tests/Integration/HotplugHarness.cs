@@ -104,13 +104,19 @@ internal sealed class HotplugHarness : IDisposable
     /// </summary>
     public (HotplugResult Result, string[] Opens) RunTracingOpens(TestBackend be, string verb, string path)
     {
+        (HotplugResult result, string[] trace) = RunTraced(be, verb, "-e trace=open,openat,openat2");
+        return (result, trace.Where(line => line.Contains($"\"{path}\"", StringComparison.Ordinal)).ToArray());
+    }
+
+    /// <summary>Runs a verb under `strace -f -qq OPTIONS`: its result and the trace's lines ("PID syscall(...) = ...").</summary>
+    public (HotplugResult Result, string[] Trace) RunTraced(TestBackend be, string verb, string straceOptions)
+    {
         Xunit.Assert.True(Tools.Exists("strace"), "strace is needed: install.sh --deps-only installs it");
         string trace = Path.Combine(Root, $"strace-{Guid.NewGuid():n}");
         using Process process = Start([verb], LibxlEnvironment(be),
-            wrapper: $"exec strace -f -qq -e trace=open,openat,openat2 -o {trace} \"$0\" \"$@\"");
+            wrapper: $"exec strace -f -qq {straceOptions} -o {trace} \"$0\" \"$@\"");
         HotplugResult result = Finish(process);
-        string[] opens = File.ReadAllLines(trace).Where(line => line.Contains($"\"{path}\"", StringComparison.Ordinal)).ToArray();
-        return (result, opens);
+        return (result, File.ReadAllLines(trace));
     }
 
     public HotplugResult Run(string[] args, IReadOnlyDictionary<string, string?> environment)

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.Globalization;
+using System.IO;
 using System.Linq;
 using BlockDiskseq.Backend;
 using BlockDiskseq.Devices;
@@ -54,6 +55,7 @@ public sealed class KillTests : IDisposable
         int seed = Environment.TickCount;
         var random = new Random(seed);
         TestImage image = world.Image();
+        HashSet<string> before = LoopDeviceNames();
         long fastestMs = Calibrate(image, verb);
         var failures = new List<string>();
         int landed = 0;
@@ -73,6 +75,10 @@ public sealed class KillTests : IDisposable
         output.WriteLine($"kill trials ({verb}): {trials - failures.Count} passed, {failures.Count} failed "
             + $"(seed {seed}; fastest {verb} {fastestMs} ms; {landed} kills landed inside a running {verb}, {required} required)");
         Assert.True(failures.Count == 0, string.Join("\n", failures));
+        // A device a remove cannot find outlives every teardown: each new one must be marked (UdevMarker), so that
+        // a later remove (here the harness) deletes it once it is free.
+        string[] unmarked = [.. LoopDeviceNames().Except(before).Where(name => !Directory.Exists(Path.Combine(world.RunDir, "udev", name)))];
+        Assert.True(unmarked.Length == 0, $"loop devices made during the trials that no remove can find: {string.Join(", ", unmarked)}");
         Assert.True(landed >= required, $"only {landed} of {trials} kills landed while {verb} ran ({required} required): the trials tested exits, not kills");
     }
 
@@ -171,6 +177,9 @@ public sealed class KillTests : IDisposable
             return $"the record '{record}' does not name physical-device {physicalDevice} diskseq {diskseq}";
         return null;
     }
+
+    private static HashSet<string> LoopDeviceNames()
+        => [.. Directory.EnumerateFileSystemEntries("/sys/block", "loop*").Select(Path.GetFileName).OfType<string>()];
 
     /// <summary>After remove: no loop device on the image and none of the nodes add wrote.</summary>
     private static string? NothingLeft(TestBackend be, TestImage image)
