@@ -538,10 +538,19 @@ static void test_reuse(void)
 	bool made;
 	int r;
 
+	/* seed-linear's table held seed-a. Its deferred removal makes the name miss (the "gone" check above)
+	 * before it destroys the table, which drops that hold: dm_hash_remove_all runs __hash_remove, then
+	 * dm_sync_table and dm_table_destroy (drivers/md/dm-ioctl.c, Linux 6.1.192). Until then seed-a is
+	 * open and DEV_REMOVE answers EBUSY (CI saw r=16 once): wait, bounded, for its last opener to go. */
+	for (int i = 0; i < DEFERRED_REMOVE_POLLS; i++) {
+		if (!status(STRICT, "seed-a", 0, &rq) && rq.io.open_count == 0)
+			break;
+		usleep(DEFERRED_REMOVE_POLL_US);
+	}
 	status(STRICT, "seed-a", 0, &rq);
 	old = get_diskseq(&rq.io);
 	r = remove_dev(STRICT, "seed-a", old, 0);
-	check(!r, "strict DEV_REMOVE with the right diskseq (r=%d)", r);
+	check(!r, "strict DEV_REMOVE with the right diskseq (r=%d, open %d)", r, rq.io.open_count);
 	made = make_zero("seed-a", "SEED-A", DM_DISABLE_UEVENTS_FLAG, &rq);
 	new = get_diskseq(&rq.io);
 	check(made && new > old, "same name and uuid recreated with a new diskseq %llu > %llu",
