@@ -260,7 +260,7 @@ internal sealed class LoopDevice : IDisposable
         }
         try
         {
-            var loop = new LoopDevice(int.Parse(name["loop".Length..]), path, fd, created: false, attempts: 0);
+            var loop = new LoopDevice(NumberOf(name), path, fd, created: false, attempts: 0);
             return loop.Device == device ? loop
                 : throw new HotplugFailure($"{path} is {loop.Device}, not {device}: refusing to touch it");
         }
@@ -281,6 +281,9 @@ internal sealed class LoopDevice : IDisposable
     internal static bool IsLoopName(ReadOnlySpan<char> name)
         => name.Length > 4 && name.StartsWith("loop", StringComparison.Ordinal)
            && name[4..].IndexOfAnyExceptInRange('0', '9') < 0 && (name.Length == 5 || name[4] != '0');
+
+    /// <summary>N of a name IsLoopName accepted (loopN).</summary>
+    internal static int NumberOf(ReadOnlySpan<char> loopName) => int.Parse(loopName["loop".Length..]);
 
     /// <summary>True while a backing file is bound (LOOP_GET_STATUS64 answers ENXIO once it is not).</summary>
     public bool IsBound => TryGetStatus(Fd, Path, out _);

@@ -91,7 +91,7 @@ internal static class LoopPool
                     continue;
                 IReadOnlyList<string> markers = UdevMarker.MarkersOf(name);
                 control ??= OpenControl();
-                if (TryDelete(control, int.Parse(name["loop".Length..])) is 0 or LibC.ENODEV)
+                if (TryDelete(control, LoopDevice.NumberOf(name)) is 0 or LibC.ENODEV)
                 {
                     UdevMarker.Forget(name, markers);
                     Log.Step($"deleted {name}, left free by an earlier teardown");

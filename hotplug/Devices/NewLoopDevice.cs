@@ -1,4 +1,3 @@
-using System;
 using System.Collections.Generic;
 using System.Runtime.InteropServices;
 using BlockDiskseq.Native;
@@ -58,7 +57,7 @@ internal static class NewLoopDevice
         {
             string name = System.IO.Path.GetFileName(entry);
             if (LoopDevice.IsLoopName(name))
-                indices.Add(int.Parse(name.AsSpan("loop".Length)));
+                indices.Add(LoopDevice.NumberOf(name));
         }
         return indices;
     }
